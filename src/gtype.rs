@@ -1,0 +1,93 @@
+//! GType look-ups by name, for `Gobject.Type`.
+//!
+//! A class that GLib has not registered yet (no instance made so far) is
+//! found the way GtkBuilder finds it: its name is turned into the name of its
+//! `_get_type` function (`GSocketClient` → `g_socket_client_get_type`), which
+//! is looked up among the process's symbols and called.
+
+use glib::translate::{FromGlib, IntoGlib};
+
+/// The symbol of the `_get_type` function for a type name:
+/// `GtkButton` → `gtk_button_get_type`, `GSocketClient` → `g_socket_client_get_type`.
+///
+/// A word starts at an upper-case letter that follows a lower-case one, or
+/// that follows an upper-case one and precedes a lower-case one.
+pub fn get_type_symbol(type_name: &str) -> String {
+    let chars: Vec<char> = type_name.chars().collect();
+    let mut sym = String::with_capacity(type_name.len() + 12);
+    for (i, &c) in chars.iter().enumerate() {
+        if i > 0 && c.is_ascii_uppercase() {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if prev.is_ascii_lowercase() || (prev.is_ascii_uppercase() && next_lower) {
+                sym.push('_');
+            }
+        }
+        sym.push(c.to_ascii_lowercase());
+    }
+    sym.push_str("_get_type");
+    sym
+}
+
+extern "C" {
+    fn dlsym(handle: *mut std::ffi::c_void, symbol: *const std::ffi::c_char) -> *mut std::ffi::c_void;
+}
+
+/// The `GType` registered under `name`, registering it first through its
+/// `_get_type` function when GLib does not know it yet.
+///
+/// Returns `None` for a name that is neither registered nor has a
+/// `_get_type` function in the process.
+pub fn from_name(name: &str) -> Option<glib::Type> {
+    if let Some(t) = glib::Type::from_name(name) {
+        return Some(t);
+    }
+    let sym = std::ffi::CString::new(get_type_symbol(name)).ok()?;
+    // SAFETY: RTLD_DEFAULT (null) searches the global symbol table; the
+    // symbol is a NUL-terminated string that outlives the call.
+    let f = unsafe { dlsym(std::ptr::null_mut(), sym.as_ptr()) };
+    if f.is_null() {
+        return None;
+    }
+    // SAFETY: by GObject convention a symbol named `<type>_get_type` is a
+    // `GType (*)(void)` that registers the type on first call.
+    let get_type: extern "C" fn() -> glib::ffi::GType = unsafe { std::mem::transmute(f) };
+    let gtype = get_type();
+    // SAFETY: a value returned by a `_get_type` function is a registered GType.
+    let t = unsafe { glib::Type::from_glib(gtype) };
+    // The function may belong to another name (a lower-cased clash): check.
+    (t.is_valid() && t.name() == name).then_some(t)
+}
+
+/// The GType's integer, as handed to OCaml (`Gobject.g_type` is abstract).
+pub fn to_int(t: glib::Type) -> isize {
+    t.into_glib() as isize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glib::prelude::StaticType;
+
+    #[test]
+    fn symbol_names_follow_gobject_convention() {
+        assert_eq!(get_type_symbol("GtkButton"), "gtk_button_get_type");
+        assert_eq!(get_type_symbol("GSocketClient"), "g_socket_client_get_type");
+        assert_eq!(get_type_symbol("GObject"), "g_object_get_type");
+        assert_eq!(get_type_symbol("GtkApplicationWindow"), "gtk_application_window_get_type");
+    }
+
+    #[test]
+    fn fundamental_and_lazy_types_are_found() {
+        assert_eq!(from_name("GObject"), Some(glib::Type::OBJECT));
+        // Link libgio in (a type that is not the one under test)...
+        let _ = gtk4::gio::Cancellable::static_type();
+        // ...then GSocketClient is not registered until its _get_type runs:
+        // found through the symbol.
+        assert_eq!(glib::Type::from_name("GSocketClient"), None);
+        let t = from_name("GSocketClient").expect("GSocketClient");
+        assert_eq!(t.name(), "GSocketClient");
+        assert!(t.is_a(glib::Type::OBJECT));
+        assert_eq!(from_name("NoSuchTypeAnywhere"), None);
+    }
+}

@@ -1,0 +1,16 @@
+/* The only C in the crate: what needs OCaml's headers or macros. */
+#include <caml/mlvalues.h>
+#include <caml/version.h>
+#include <caml/domain_state.h>
+
+/* 1 when the calling thread holds an OCaml domain lock, else 0.
+   OCaml 5 keeps the thread's domain state in a thread-local that is NULL
+   whenever the thread does not hold its domain's lock. */
+int gclosure_shim_domain_lock_held(void)
+{
+#if OCAML_VERSION_MAJOR >= 5
+  return Caml_state_opt != NULL;
+#else
+  return 1; /* OCaml 4.14: one runtime lock, see README "not supported yet" */
+#endif
+}
