@@ -1,10 +1,72 @@
-(** GObject types, objects, values, closures and signals, with the names of
-    lablgtk's [Gobject] so that code written for lablgtk reads the same. *)
+(** GObject types, objects, values, closures and signals.
+
+    The names follow lablgtk's [Gobject], so code written for lablgtk reads
+    the same. Closures made here keep their OCaml callback rooted in
+    Rust-owned storage, never in GLib memory; see {!Gclosure} for their life. *)
+
+(** {1 Types} *)
+
+type -'a obj
+(** A GObject whose class is described by the phantom ['a]. The OCaml value
+    holds one reference; when the GC collects it, the unref is deferred to
+    the next safe point (never run inside the GC). *)
 
 type g_type
 (** A registered GType. Values only come from this library. *)
 
-(** GTypes by name. *)
+type g_closure
+(** A GClosure made by {!Closure.create}. Holds one reference, released at a
+    safe point after the GC collects the value. *)
+
+type g_value
+(** A GValue. Outside a callback, made by {!Value.create}; inside a
+    callback, borrowed from GLib for the callback's duration. *)
+
+type basic =
+  [ `BOOL of bool
+  | `CAML of Obj.t
+  | `CHAR of char
+  | `FLOAT of float
+  | `INT of int
+  | `INT64 of int64
+  | `POINTER of nativeint option
+  | `STRING of string option ]
+
+type data_get = [ basic | `NONE | `OBJECT of unit obj option ]
+(** A GValue's contents, as read. *)
+
+type 'a data_set =
+  [ basic
+  | `OBJECT of 'a obj option
+  | `UCHAR of char
+  | `UINT of int
+  | `LONG of int
+  | `ULONG of int
+  | `INT32 of int32
+  | `UINT32 of int32
+  | `UINT64 of int64
+  | `DOUBLE of float ]
+(** What to store in a GValue; the constructor names the GLib type. *)
+
+(** {1 Objects} *)
+
+val get_type : 'a obj -> g_type
+(** The object's class. *)
+
+val is_a : 'a obj -> string -> bool
+(** [is_a o "GtkWidget"]: whether [o]'s class is, or derives from, that type. *)
+
+val unsafe_create : classe:string -> (string * unit data_set) list -> 'a obj
+(** [unsafe_create ~classe:"GtkButton" ["label", `STRING (Some "Hi")]] makes
+    a new object of that class with those properties (a floating reference is
+    sunk). Unsafe only in that the phantom type is not checked.
+    @raise Invalid_argument naming the class, property or value type at fault. *)
+
+val dyn_param : string -> 'a data_set -> string * unit data_set
+(** [dyn_param name v] is a property for {!unsafe_create}. *)
+
+(** {1 GTypes} *)
+
 module Type : sig
   val from_name : string -> g_type
   (** [from_name "GtkButton"] is the GType of that name. A class GLib has not
@@ -14,4 +76,90 @@ module Type : sig
 
   val name : g_type -> string
   (** The registered name of a GType. *)
+
+  val is_a : g_type -> g_type -> bool
+  (** [is_a t parent]: whether [t] is [parent] or derives from it. *)
+end
+
+(** {1 Values} *)
+
+module Value : sig
+  val create : g_type -> g_value
+  (** A new GValue initialised to the default of that type. *)
+
+  val get : g_value -> data_get
+  (** The contents. @raise Invalid_argument on a value of an unsupported type
+      or one used after its callback returned. *)
+
+  val set : g_value -> 'a data_set -> unit
+  (** Stores into the value, converting to its type.
+      @raise Invalid_argument naming both types when they do not fit. *)
+
+  val get_type : g_value -> g_type
+  (** The value's GType. *)
+end
+
+(** {1 Closures} *)
+
+module Closure : sig
+  type argv
+  (** The arguments and result of one invocation. Valid only during the
+      callback; any use after it returns raises [Invalid_argument]. *)
+
+  val create : (argv -> unit) -> g_closure
+  (** [create f] is a GClosure that calls [f] on each invocation. [f] runs
+      with the domain lock held; an exception it raises goes to
+      {!Gclosure.set_exception_handler}'s handler and never crosses C frames.
+      After the closure is invalidated (its signal handler disconnected and
+      last reference dropped, or {!Gclosure.shutdown}), it calls nothing.
+      @raise Gclosure.Closed after {!Gclosure.shutdown}. *)
+
+  val nargs : argv -> int
+  (** How many arguments, the instance included for signals. *)
+
+  val nth : argv -> pos:int -> g_value
+  (** The [pos]-th argument (0 is the emitting instance for signals).
+      @raise Invalid_argument when [pos] is out of range. *)
+
+  val get : argv -> pos:int -> data_get
+  (** [get argv ~pos] is [Value.get (nth argv ~pos)]. *)
+
+  val get_args : argv -> data_get list
+  (** All the arguments, in order. *)
+
+  val get_type : argv -> pos:int -> g_type
+  (** The GType of the [pos]-th argument. *)
+
+  val result : argv -> g_value
+  (** The value for the result. @raise Invalid_argument when the invocation
+      expects none. *)
+
+  val get_result_type : argv -> g_type
+  (** The expected result type ([G_TYPE_NONE] when none is expected). *)
+
+  val set_result : argv -> 'a data_set -> unit
+  (** Sets the result. @raise Invalid_argument when none is expected or the
+      value does not fit the expected type. *)
+end
+
+(** {1 Signals} *)
+
+module Signal : sig
+  type id
+  (** A connected handler. *)
+
+  val connect_by_name :
+    'a obj -> name:string -> callback:g_closure -> after:bool -> id
+  (** Connects the closure to the named signal (a detail such as
+      ["notify::label"] is allowed).
+      @raise Invalid_argument naming the signal and class when unknown. *)
+
+  val disconnect : 'a obj -> id -> unit
+  (** Disconnects the handler. @raise Invalid_argument when not connected. *)
+
+  val emit_by_name : 'a obj -> name:string -> params:unit data_set list -> data_get
+  (** Emits the signal with those parameters (the instance excluded) and
+      returns its result ([`NONE] for a void signal).
+      @raise Invalid_argument naming the signal, or the parameter whose type
+      does not fit, or a wrong number of parameters. *)
 end
