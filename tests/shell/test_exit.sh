@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Acceptance (2) of "Closure core": a short program (tests/exit/exit_prog.ml)
+# creates and connects closures, keeps some alive, starts a second domain
+# that keeps creating, emitting and dropping closures, and exits while that
+# domain still works, without cleaning anything up.
+#
+#   * ocaml-gclosure: EXIT_RUNS (1000) consecutive runs with
+#     OCAMLRUNPARAM=s=4k and EXIT_RUNS with OCAMLRUNPARAM=c=1 (the two
+#     series run side by side): every run must exit 0 with an empty stderr.
+#   * the lablgtk-style baseline, BASELINE_RUNS (200) runs with c=1: how many
+#     crashed is reported, not required (design.md measured 11 of 20 with its
+#     own program; this one crashes less often, see the summary).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root" || exit 1
+
+runs=${EXIT_RUNS:-1000}
+baseline_runs=${BASELINE_RUNS:-200}
+exe=_build/default/tests/exit/exit_prog.exe
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+passed=0; failed=0
+pass() { passed=$((passed + 1)); echo "ok: $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+finish() { echo "test_exit: $passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
+
+dune build ./tests/exit/exit_prog.exe || { fail "dune build ./tests/exit/exit_prog.exe"; finish; }
+
+# series NAME RUNS IMPL OCAMLRUNPARAM: runs the program RUNS times in a row;
+# writes "<run> <exit code> <stderr bytes>" per bad run to $tmp/NAME.bad and
+# keeps the first bad stderr in $tmp/NAME.err.
+series() {
+  local name=$1 n=$2 impl=$3 param=$4 i rc
+  : >"$tmp/$name.bad"
+  for ((i = 1; i <= n; i++)); do
+    OCAMLRUNPARAM=$param timeout 20 "$exe" --impl "$impl" >/dev/null 2>"$tmp/$name.cur"
+    rc=$?
+    if [ "$rc" -ne 0 ] || [ -s "$tmp/$name.cur" ]; then
+      echo "$i $rc $(wc -c <"$tmp/$name.cur")" >>"$tmp/$name.bad"
+      [ -e "$tmp/$name.err" ] || cp "$tmp/$name.cur" "$tmp/$name.err"
+    fi
+  done
+}
+
+# describe NAME RUNS: "N of RUNS bad (exit codes: ...)"
+describe() {
+  local bad; bad=$(wc -l <"$tmp/$1.bad")
+  printf '%d of %d runs bad' "$bad" "$2"
+  [ "$bad" -eq 0 ] || printf ' (exit codes: %s)' \
+    "$(awk '{c[$2]++} END {for (k in c) printf "%s%s x%d", (n++ ? ", " : ""), k, c[k]}' "$tmp/$1.bad")"
+}
+
+"$exe" --impl gclosure >/dev/null 2>&1; probe=$?
+if [ "$probe" -eq 77 ]; then
+  fail "gclosure side not built (tests/impl/gclosure/dune)"
+else
+  echo "--- gclosure: $runs runs with OCAMLRUNPARAM=s=4k and $runs with c=1, side by side"
+  t0=$SECONDS
+  series "gclosure-s4k" "$runs" gclosure s=4k & p1=$!
+  series "gclosure-c1" "$runs" gclosure c=1 & p2=$!
+  wait "$p1" "$p2"
+  dt=$((SECONDS - t0))
+  for s in s4k c1; do
+    param=${s/s4k/s=4k}; param=${param/c1/c=1}
+    if [ ! -s "$tmp/gclosure-$s.bad" ]; then
+      pass "gclosure, OCAMLRUNPARAM=$param: $runs runs, all exit 0 with empty stderr (${dt} s for both series)"
+    else
+      fail "gclosure, OCAMLRUNPARAM=$param: $(describe "gclosure-$s" "$runs")"
+      echo "  first bad runs (run, exit code, stderr bytes):"; head -n 5 "$tmp/gclosure-$s.bad" | sed 's/^/    /'
+      echo "  stderr of the first:"; head -c 2000 "$tmp/gclosure-$s.err" | sed 's/^/    | /'
+    fi
+  done
+fi
+
+echo "--- baseline (comparison, not required): $baseline_runs runs with OCAMLRUNPARAM=c=1"
+t0=$SECONDS
+series "baseline-c1" "$baseline_runs" baseline c=1 2>/dev/null
+echo "baseline, OCAMLRUNPARAM=c=1: $(describe baseline-c1 "$baseline_runs") in $((SECONDS - t0)) s"
+
+finish
