@@ -1,5 +1,5 @@
 //! Compiles `src/shim.c`, the few lines of C that need the OCaml runtime's
-//! headers (thread-local domain state, systhreads registration).
+//! and GLib's headers (thread-local domain state, GClosure's layout).
 
 fn main() {
     println!("cargo:rerun-if-changed=src/shim.c");
@@ -10,7 +10,15 @@ fn main() {
         .output()
         .unwrap_or_else(|e| panic!("cannot run `{ocamlopt} -where` (is OCaml on PATH?): {e}"));
     let where_ = String::from_utf8(out.stdout).expect("ocamlopt -where: not UTF-8");
-    cc::Build::new()
+    let glib = std::process::Command::new("pkg-config")
+        .args(["--cflags-only-I", "gobject-2.0"])
+        .output()
+        .expect("cannot run pkg-config (install pkg-config and libglib2.0-dev)");
+    let mut build = cc::Build::new();
+    for inc in String::from_utf8(glib.stdout).expect("pkg-config: not UTF-8").split_whitespace() {
+        build.include(inc.trim_start_matches("-I"));
+    }
+    build
         .file("src/shim.c")
         .include(where_.trim())
         .warnings(true)
