@@ -15,6 +15,7 @@
 
 pub mod closure;
 pub mod deferred;
+pub mod embed;
 pub mod errors;
 pub mod gtype;
 pub mod gvalue;
@@ -24,3 +25,6 @@ pub mod lifecycle;
 pub mod lock;
 pub mod ml;
 pub mod registry;
+pub mod signals;
+
+pub use embed::{connect_closure, stats, Callback, Error, Runtime, Stats};

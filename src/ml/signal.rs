@@ -1,7 +1,7 @@
 //! Externals of `Gobject.Signal`.
 
 use glib::gobject_ffi as gobj;
-use glib::translate::{FromGlib, IntoGlib, ToGlibPtrMut};
+use glib::translate::{FromGlib, ToGlibPtrMut};
 
 use super::{enter, invalid};
 use crate::gvalue::{self, Data};
@@ -11,19 +11,8 @@ use crate::ml::gobject::class_of;
 /// `G_SIGNAL_TYPE_STATIC_SCOPE`, a flag bit GLib may set in signal types.
 const STATIC_SCOPE: glib::ffi::GType = 1;
 
-/// The signal id and detail quark of `name` on the object's class.
 fn parse(gc: &ocaml::Runtime, func: &str, o: *mut gobj::GObject, name: &str) -> Result<(u32, u32), ocaml::Error> {
-    let t = class_of(o);
-    let unknown = || invalid(gc, func, format!("unknown signal {name:?} for class {}", t.name()));
-    let c = std::ffi::CString::new(name).map_err(|_| unknown())?;
-    let (mut id, mut detail) = (0u32, 0u32);
-    // SAFETY: `c` is a NUL-terminated string, `t` a registered type, and the
-    // two out-pointers are valid.
-    let ok = unsafe { gobj::g_signal_parse_name(c.as_ptr(), t.into_glib(), &mut id, &mut detail, 1) };
-    if ok == 0 {
-        return Err(unknown());
-    }
-    Ok((id, detail))
+    crate::signals::parse(func, class_of(o), name).map_err(|e| crate::errors::to_ocaml(gc, e))
 }
 
 /// `Gobject.Signal.connect_by_name`.
