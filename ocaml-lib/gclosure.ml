@@ -1,7 +1,43 @@
-exception Closed of string
+exception Closed
+
+type stats = {
+  live : int;
+  pending_release : int;
+  released : int;
+  invalidated : int;
+}
+
+external stats : unit -> stats = "ml_gclosure_stats"
+external created : unit -> int = "ml_gclosure_created"
+external flush : unit -> unit = "ml_gclosure_flush"
+external shutdown : unit -> unit = "ml_gclosure_shutdown"
+external is_closed : unit -> bool = "ml_gclosure_is_closed"
+external glib_version : unit -> string = "ml_gclosure_glib_version"
+
+let default_handler e =
+  let bt = Printexc.get_raw_backtrace () in
+  Printf.eprintf "Gclosure: exception in a callback: %s\n" (Printexc.to_string e);
+  Printexc.print_raw_backtrace stderr bt;
+  Stdlib.flush stderr
+
+let handler = Atomic.make default_handler
+let set_exception_handler f = Atomic.set handler f
+
+(* Called by the marshaller with the exception a callback raised. *)
+let handle_exception e =
+  try (Atomic.get handler) e
+  with e2 ->
+    Printf.eprintf "Gclosure: the exception handler raised %s (while handling %s)\n%!"
+      (Printexc.to_string e2) (Printexc.to_string e)
 
 let () =
-  Callback.register_exception "gclosure.closed" (Closed "");
-  Callback.register_exception "gclosure.invalid_argument" (Invalid_argument "")
-
-external glib_version : unit -> string = "ml_gclosure_glib_version"
+  Printexc.register_printer (function
+    | Closed ->
+      Some "Gclosure.Closed: ocaml-gclosure was shut down (Gclosure.shutdown or program exit); no closure or object can be created or connected"
+    | _ -> None);
+  Callback.register_exception "gclosure.closed" Closed;
+  Callback.register_exception "gclosure.invalid_argument" (Invalid_argument "");
+  Callback.register "gclosure.handle_exception" handle_exception;
+  (* Safe points: the end of each major GC cycle, and exit. *)
+  ignore (Gc.create_alarm (fun () -> if not (is_closed ()) then flush ()));
+  at_exit shutdown

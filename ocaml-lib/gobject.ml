@@ -1,6 +1,150 @@
+type -'a obj
 type g_type = int
+type g_closure
+type g_value
+
+type basic =
+  [ `BOOL of bool
+  | `CAML of Obj.t
+  | `CHAR of char
+  | `FLOAT of float
+  | `INT of int
+  | `INT64 of int64
+  | `POINTER of nativeint option
+  | `STRING of string option ]
+
+type data_get = [ basic | `NONE | `OBJECT of unit obj option ]
+
+type 'a data_set =
+  [ basic
+  | `OBJECT of 'a obj option
+  | `UCHAR of char
+  | `UINT of int
+  | `LONG of int
+  | `ULONG of int
+  | `INT32 of int32
+  | `UINT32 of int32
+  | `UINT64 of int64
+  | `DOUBLE of float ]
+
+(* What crosses to Rust: mirrors `Data` in src/gvalue.rs, constructor by
+   constructor, in the same order. *)
+module Repr = struct
+  type t =
+    | None_
+    | Bool of bool
+    | Char of int
+    | Uchar of int
+    | Int of int
+    | Uint of int
+    | Long of int
+    | Ulong of int
+    | Int32 of int32
+    | Uint32 of int32
+    | Int64 of int64
+    | Uint64 of int64
+    | Float of float
+    | Double of float
+    | String of string option
+    | Object of unit obj option
+    | Caml of Obj.t
+    | Pointer of int option
+  [@@warning "-37"] (* some are built by Rust only *)
+
+  let of_set : 'a data_set -> t = function
+    | `BOOL b -> Bool b
+    | `CAML v -> Caml v
+    | `CHAR c -> Char (Char.code c)
+    | `FLOAT f -> Float f
+    | `INT i -> Int i
+    | `INT64 i -> Int64 i
+    | `POINTER p -> Pointer (Option.map Nativeint.to_int p)
+    | `STRING s -> String s
+    | `OBJECT o -> Object (Obj.magic (o : 'a obj option) : unit obj option)
+    | `UCHAR c -> Uchar (Char.code c)
+    | `UINT i -> Uint i
+    | `LONG i -> Long i
+    | `ULONG i -> Ulong i
+    | `INT32 i -> Int32 i
+    | `UINT32 i -> Uint32 i
+    | `UINT64 i -> Uint64 i
+    | `DOUBLE f -> Double f
+
+  let to_get : t -> data_get = function
+    | None_ -> `NONE
+    | Bool b -> `BOOL b
+    | Char c | Uchar c -> `CHAR (Char.chr (c land 0xff))
+    | Int i | Uint i | Long i | Ulong i -> `INT i
+    | Int32 i | Uint32 i -> `INT (Int32.to_int i)
+    | Int64 i | Uint64 i -> `INT64 i
+    | Float f | Double f -> `FLOAT f
+    | String s -> `STRING s
+    | Object o -> `OBJECT o
+    | Caml v -> `CAML v
+    | Pointer p -> `POINTER (Option.map Nativeint.of_int p)
+end
+
+external get_type : 'a obj -> g_type = "ml_gobject_get_type"
+external is_a : 'a obj -> string -> bool = "ml_gobject_is_a"
+
+external unsafe_create_repr : string -> (string * Repr.t) array -> 'a obj
+  = "ml_gobject_unsafe_create"
+
+let unsafe_create ~classe params =
+  unsafe_create_repr classe
+    (Array.of_list (List.map (fun (n, v) -> (n, Repr.of_set v)) params))
+
+let dyn_param name (v : 'a data_set) : string * unit data_set =
+  (name, (Obj.magic v : unit data_set))
 
 module Type = struct
   external from_name : string -> g_type = "ml_gobject_type_from_name"
   external name : g_type -> string = "ml_gobject_type_name"
+  external is_a : g_type -> g_type -> bool = "ml_gobject_type_is_a"
+end
+
+module Value = struct
+  external create : g_type -> g_value = "ml_gobject_value_create"
+  external get_repr : g_value -> Repr.t = "ml_gobject_value_get"
+  external set_repr : g_value -> Repr.t -> unit = "ml_gobject_value_set"
+  external get_type : g_value -> g_type = "ml_gobject_value_get_type"
+
+  let get v = Repr.to_get (get_repr v)
+  let set v d = set_repr v (Repr.of_set d)
+end
+
+module Closure = struct
+  type argv
+
+  external create : (argv -> unit) -> g_closure = "ml_gobject_closure_create"
+  external nargs : argv -> int = "ml_gobject_closure_nargs"
+  external nth_ : argv -> int -> g_value = "ml_gobject_closure_nth"
+  external get_ : argv -> int -> Repr.t = "ml_gobject_closure_get"
+  external get_type_ : argv -> int -> g_type = "ml_gobject_closure_get_type"
+  external result : argv -> g_value = "ml_gobject_closure_result"
+  external get_result_type : argv -> g_type = "ml_gobject_closure_get_result_type"
+  external set_result_ : argv -> Repr.t -> unit = "ml_gobject_closure_set_result"
+
+  let nth argv ~pos = nth_ argv pos
+  let get argv ~pos = Repr.to_get (get_ argv pos)
+  let get_args argv = List.init (nargs argv) (fun pos -> get argv ~pos)
+  let get_type argv ~pos = get_type_ argv pos
+  let set_result argv d = set_result_ argv (Repr.of_set d)
+end
+
+module Signal = struct
+  type id = int
+
+  external connect_ : 'a obj -> string -> g_closure -> bool -> id
+    = "ml_gobject_signal_connect_by_name"
+
+  external disconnect : 'a obj -> id -> unit = "ml_gobject_signal_disconnect"
+
+  external emit_ : 'a obj -> string -> Repr.t array -> Repr.t
+    = "ml_gobject_signal_emit_by_name"
+
+  let connect_by_name obj ~name ~callback ~after = connect_ obj name callback after
+
+  let emit_by_name obj ~name ~params =
+    Repr.to_get (emit_ obj name (Array.of_list (List.map Repr.of_set params)))
 end

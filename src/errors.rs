@@ -1,58 +1,47 @@
 //! The exceptions the OCaml surface raises, built from Rust errors.
 //!
-//! Messages always name the problem and the function (`Gobject.Type.from_name:
+//! Messages always name the function and the problem (`Gobject.Type.from_name:
 //! unknown type "Foo"`). The exception constructors are registered by the
-//! OCaml side (`gobject.ml`) with `Callback.register_exception`.
+//! OCaml side (`gclosure.ml`) with `Callback.register_exception`.
 
 use ocaml::{CamlError, Error, Runtime, Value};
 
-/// An error of the library, raised in OCaml as described on each variant.
+/// An error of the library.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GcError {
-    /// Bad input from the caller: raised as `Invalid_argument msg`.
+    /// Bad input from the caller: raised in OCaml as `Invalid_argument msg`.
     InvalidArgument(String),
-    /// The library has been shut down: raised as `Gclosure.Closed`.
-    Closed(String),
+    /// The library has been shut down: raised in OCaml as `Gclosure.Closed`.
+    Closed,
 }
 
 impl GcError {
-    /// An `Invalid_argument` whose message is `"{func}: {what}"`.
+    /// An `InvalidArgument` whose message is `"{func}: {what}"`.
     pub fn invalid(func: &str, what: impl std::fmt::Display) -> Self {
         GcError::InvalidArgument(format!("{func}: {what}"))
-    }
-
-    /// The message carried by the error.
-    pub fn message(&self) -> &str {
-        match self {
-            GcError::InvalidArgument(m) | GcError::Closed(m) => m,
-        }
     }
 }
 
 impl std::fmt::Display for GcError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            GcError::InvalidArgument(m) => write!(f, "invalid argument: {m}"),
-            GcError::Closed(m) => write!(f, "ocaml-gclosure is shut down: {m}"),
+            GcError::InvalidArgument(m) => write!(f, "{m}"),
+            GcError::Closed => write!(f, "ocaml-gclosure is shut down: no closure can be created or connected"),
         }
     }
 }
 
 impl std::error::Error for GcError {}
 
-/// Converts to the `ocaml::Error` that raises the matching OCaml exception.
+/// The `ocaml::Error` that raises the matching OCaml exception.
 /// Must be called with the domain lock held (it allocates the message).
-pub fn to_ocaml(rt: &Runtime, e: GcError) -> Error {
-    let (name, msg) = match &e {
-        GcError::InvalidArgument(m) => ("gclosure.invalid_argument", m),
-        GcError::Closed(m) => ("gclosure.closed", m),
-    };
-    match Error::named(name) {
-        // SAFETY: the domain lock is held by the caller (precondition above).
-        Some(exn) => Error::Caml(CamlError::WithArg(exn, unsafe { Value::string(msg) })),
-        None => {
-            let _ = rt;
-            Error::Message("ocaml-gclosure: exception constructors not registered")
-        }
+pub fn to_ocaml(_rt: &Runtime, e: GcError) -> Error {
+    match e {
+        GcError::Closed => crate::ml::closed(),
+        GcError::InvalidArgument(m) => match Error::named("gclosure.invalid_argument") {
+            // SAFETY: the domain lock is held by the caller (precondition above).
+            Some(exn) => Error::Caml(CamlError::WithArg(exn, unsafe { Value::string(m) })),
+            None => Error::Message("ocaml-gclosure: bad argument (exceptions not registered)"),
+        },
     }
 }

@@ -1,5 +1,7 @@
 //! Externals of `Gclosure`.
 
+use crate::lifecycle;
+
 extern "C" {
     static glib_major_version: u32;
     static glib_minor_version: u32;
@@ -19,4 +21,56 @@ pub fn glib_version() -> String {
 #[ocaml::sig("unit -> string")]
 pub fn ml_gclosure_glib_version() -> String {
     glib_version()
+}
+
+/// `Gclosure.stats`, as the record `{live; pending_release; released; invalidated}`.
+#[derive(ocaml::ToValue)]
+pub struct MlStats {
+    live: ocaml::Int,
+    pending_release: ocaml::Int,
+    released: ocaml::Int,
+    invalidated: ocaml::Int,
+}
+
+/// `Gclosure.stats`.
+#[ocaml::func]
+#[ocaml::sig("unit -> stats")]
+pub fn ml_gclosure_stats() -> MlStats {
+    let s = lifecycle::stats();
+    MlStats {
+        live: s.live as _,
+        pending_release: s.pending_release as _,
+        released: s.released as _,
+        invalidated: s.invalidated as _,
+    }
+}
+
+/// `Gclosure.created`.
+#[ocaml::func]
+#[ocaml::sig("unit -> int")]
+pub fn ml_gclosure_created() -> ocaml::Int {
+    lifecycle::stats().created as _
+}
+
+/// `Gclosure.flush`.
+#[ocaml::func]
+#[ocaml::sig("unit -> unit")]
+pub fn ml_gclosure_flush() {
+    // SAFETY: externals hold the domain lock and never run in a finalizer.
+    unsafe { lifecycle::flush() }
+}
+
+/// `Gclosure.shutdown`.
+#[ocaml::func]
+#[ocaml::sig("unit -> unit")]
+pub fn ml_gclosure_shutdown() {
+    // SAFETY: as above; OCaml's at_exit runs it before the runtime stops.
+    unsafe { lifecycle::shutdown() }
+}
+
+/// `Gclosure.is_closed`.
+#[ocaml::func]
+#[ocaml::sig("unit -> bool")]
+pub fn ml_gclosure_is_closed() -> bool {
+    lifecycle::is_closed()
 }

@@ -1,0 +1,196 @@
+//! The Rust API: a gtk4-rs program starts OCaml, looks up OCaml callbacks
+//! registered with `Callback.register`, and connects them to widgets as
+//! ordinary [`glib::Closure`]s.
+//!
+//! ```no_run
+//! use gtk4::prelude::*;
+//! let ocaml = ocaml_gclosure::Runtime::start()?;          // runs OCaml's initialisers
+//! let on_click = ocaml.callback("on_click")?;             // Callback.register "on_click" f
+//! let button = gtk4::Button::with_label("Click");
+//! ocaml_gclosure::connect_closure(&button, "clicked", false, &ocaml.closure(&on_click)?)?;
+//! drop(ocaml); // ordered shutdown: closures invalidated, roots released
+//! # Ok::<(), ocaml_gclosure::Error>(())
+//! ```
+//!
+//! The OCaml callback has type `Gobject.Closure.argv -> unit`, exactly as
+//! for `Gobject.Closure.create`. Everything here runs on the thread that
+//! started the runtime (the types are not `Send`), which holds the OCaml
+//! domain lock for as long as the [`Runtime`] lives.
+
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use glib::prelude::*;
+use ocaml::root::Root;
+
+use crate::closure;
+use crate::errors::GcError;
+use glib::translate::{FromGlib, ToGlibPtr};
+
+use crate::lifecycle;
+pub use crate::registry::Stats;
+
+/// What the Rust API refuses, with a message naming the problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// [`Runtime::start`] was called while a runtime exists or after one
+    /// was dropped (OCaml can start once per process).
+    AlreadyStarted,
+    /// The library was shut down: no closure can be made any more.
+    Closed,
+    /// No OCaml value was registered under this name with `Callback.register`.
+    UnknownCallback(String),
+    /// Bad input, e.g. an unknown signal; the message names it.
+    Invalid(String),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::AlreadyStarted => write!(f, "the OCaml runtime was already started in this process"),
+            Error::Closed => write!(f, "ocaml-gclosure is shut down: no closure can be created"),
+            Error::UnknownCallback(n) => write!(f, "no OCaml value registered as {n:?} (Callback.register {n:?} f)"),
+            Error::Invalid(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<GcError> for Error {
+    fn from(e: GcError) -> Self {
+        match e {
+            GcError::Closed => Error::Closed,
+            GcError::InvalidArgument(m) => Error::Invalid(m),
+        }
+    }
+}
+
+const NOT_STARTED: u8 = 0;
+const RUNNING: u8 = 1;
+const STOPPED: u8 = 2;
+static STATE: AtomicU8 = AtomicU8::new(NOT_STARTED);
+
+/// The OCaml runtime, started from Rust. Dropping it runs the ordered
+/// shutdown (every closure invalidated, every root released, the library
+/// closed) and then stops the runtime.
+pub struct Runtime {
+    _not_send: PhantomData<*mut ()>,
+}
+
+/// An OCaml function registered with `Callback.register`, rooted for as long
+/// as this value lives.
+pub struct Callback {
+    root: Root,
+    name: String,
+}
+
+impl Runtime {
+    /// Starts OCaml on the calling thread: the OCaml code linked into the
+    /// program runs its initialisers (and so its `Callback.register`s).
+    pub fn start() -> Result<Runtime, Error> {
+        STATE
+            .compare_exchange(NOT_STARTED, RUNNING, Ordering::AcqRel, Ordering::Acquire)
+            .map_err(|_| Error::AlreadyStarted)?;
+        let arg0 = c"ocaml-gclosure";
+        let argv = [arg0.as_ptr(), std::ptr::null()];
+        // SAFETY: first and only start in the process (the state machine
+        // above); argv is a NULL-terminated array of C strings that outlives
+        // the call. The calling thread then holds the domain lock.
+        unsafe {
+            ocaml::sys::caml_startup(argv.as_ptr() as *const *const ocaml::sys::Char);
+            ocaml_boxroot_sys::boxroot_setup();
+        }
+        Ok(Runtime { _not_send: PhantomData })
+    }
+
+    /// The OCaml value registered as `name` (`Callback.register name f`).
+    pub fn callback(&self, name: &str) -> Result<Callback, Error> {
+        let c = std::ffi::CString::new(name).map_err(|_| Error::UnknownCallback(name.into()))?;
+        // SAFETY: the runtime runs and this thread holds the domain lock
+        // (`self` exists and is not Send).
+        let p = unsafe { ocaml::sys::caml_named_value(c.as_ptr()) };
+        if p.is_null() {
+            return Err(Error::UnknownCallback(name.into()));
+        }
+        // SAFETY: as above; `p` points to a live named value.
+        let root = unsafe { ocaml_boxroot_sys::boxroot_create(*p) }.ok_or(Error::Closed)?;
+        Ok(Callback { root: Root(root), name: name.into() })
+    }
+
+    /// A new GClosure that calls `cb` (an `argv -> unit` OCaml function).
+    pub fn closure(&self, cb: &Callback) -> Result<glib::Closure, Error> {
+        // SAFETY: domain lock held (see `callback`); `cb` roots a function
+        // value of the required type (the caller's contract with its OCaml code).
+        unsafe { closure::create_glib(cb.root.get()) }.map_err(|_| Error::Closed)
+    }
+
+    /// Connects the OCaml callback registered as `name` to `signal` of `obj`.
+    pub fn connect<O: IsA<glib::Object>>(
+        &self,
+        obj: &O,
+        signal: &str,
+        name: &str,
+        after: bool,
+    ) -> Result<glib::SignalHandlerId, Error> {
+        let cb = self.callback(name)?;
+        connect_closure(obj, signal, after, &self.closure(&cb)?)
+    }
+
+    /// A safe point: releases queued roots and deferred references now.
+    pub fn flush(&self) {
+        // SAFETY: domain lock held; not inside a GC finalizer.
+        unsafe { lifecycle::flush() }
+    }
+
+    /// The closure counters (the same as `Gclosure.stats` in OCaml).
+    pub fn stats(&self) -> Stats {
+        lifecycle::stats()
+    }
+}
+
+impl Callback {
+    /// The name it was registered under.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        // SAFETY: domain lock held; the runtime still runs.
+        unsafe { lifecycle::shutdown() };
+        STATE.store(STOPPED, Ordering::Release);
+    }
+}
+
+/// Connects any `glib::Closure` (such as one from [`Runtime::closure`]) to
+/// `signal` of `obj`. glib 0.22's `ObjectExt::connect_closure` only takes
+/// closures made in Rust, hence this function; an unknown signal is an
+/// `Err` naming it and the class (glib-rs would panic).
+pub fn connect_closure<O: IsA<glib::Object>>(
+    obj: &O,
+    signal: &str,
+    after: bool,
+    closure: &glib::Closure,
+) -> Result<glib::SignalHandlerId, Error> {
+    let (id, detail) = crate::signals::parse("ocaml_gclosure::connect_closure", obj.type_(), signal)?;
+    // SAFETY: live object and closure (borrowed); `id`/`detail` were parsed
+    // for the object's class. GLib takes its own reference on the closure.
+    let h = unsafe {
+        glib::gobject_ffi::g_signal_connect_closure_by_id(
+            obj.as_ref().to_glib_none().0,
+            id,
+            detail,
+            closure.to_glib_none().0,
+            after as i32,
+        )
+    };
+    // SAFETY: a successful connection returns a non-zero handler id.
+    Ok(unsafe { glib::SignalHandlerId::from_glib(h) })
+}
+
+/// The statistics, readable without a runtime handle.
+pub fn stats() -> Stats {
+    lifecycle::stats()
+}

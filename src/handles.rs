@@ -1,0 +1,157 @@
+//! The OCaml custom blocks that carry C pointers.
+//!
+//! Every C pointer handed to OCaml sits in one of these blocks, never naked.
+//! Their finalizers run inside OCaml's GC, so they only queue the release
+//! (`deferred::push`): no OCaml runtime call, no GLib call.
+
+use glib::gobject_ffi::GValue;
+use glib::gobject_ffi::{GClosure, GObject};
+use ocaml::{Pointer, Raw};
+
+use crate::deferred::{self, Deferred};
+use crate::invocation::{self, Invocation};
+
+/// `'a Gobject.obj`: one reference to a GObject.
+pub struct ObjHandle {
+    ptr: *mut GObject,
+}
+
+unsafe extern "C" fn obj_finalize(v: Raw) {
+    // SAFETY: `v` is an ObjHandle block (this is its ops' finalizer).
+    let h = unsafe { &*v.as_pointer::<ObjHandle>().as_ptr() };
+    deferred::push(Deferred::Object(h.ptr));
+}
+
+unsafe extern "C" fn obj_compare(a: Raw, b: Raw) -> i32 {
+    // SAFETY: both are ObjHandle blocks (OCaml compares blocks of one ops only).
+    let (a, b) = unsafe { ((*a.as_pointer::<ObjHandle>().as_ptr()).ptr, (*b.as_pointer::<ObjHandle>().as_ptr()).ptr) };
+    a.cmp(&b) as i32
+}
+
+unsafe extern "C" fn obj_hash(v: Raw) -> ocaml::Int {
+    // SAFETY: `v` is an ObjHandle block.
+    unsafe { (*v.as_pointer::<ObjHandle>().as_ptr()).ptr as ocaml::Int >> 3 }
+}
+
+ocaml::custom!(ObjHandle { finalize: obj_finalize, compare: obj_compare, hash: obj_hash });
+
+impl ObjHandle {
+    /// A block owning the reference the caller passes in.
+    ///
+    /// # Safety
+    /// `ptr` is a GObject on which the caller owns one (non-floating) reference.
+    pub unsafe fn take(ptr: *mut GObject) -> Pointer<ObjHandle> {
+        Pointer::alloc_custom(ObjHandle { ptr })
+    }
+
+    /// A block with a new reference to `ptr` (sinking a floating one).
+    ///
+    /// # Safety
+    /// `ptr` is a live GObject.
+    pub unsafe fn add_ref(ptr: *mut GObject) -> Pointer<ObjHandle> {
+        // SAFETY: live object (precondition); ref_sink takes a floating ref
+        // over or adds a normal one.
+        unsafe { glib::gobject_ffi::g_object_ref_sink(ptr as *mut _) };
+        // SAFETY: we now own that reference.
+        unsafe { Self::take(ptr) }
+    }
+
+    /// The object; valid while this handle lives.
+    pub fn ptr(&self) -> *mut GObject {
+        self.ptr
+    }
+}
+
+/// `Gobject.g_closure`: one reference to a GClosure.
+pub struct ClosureHandle {
+    ptr: *mut GClosure,
+}
+
+unsafe extern "C" fn closure_finalize(v: Raw) {
+    // SAFETY: `v` is a ClosureHandle block.
+    let h = unsafe { &*v.as_pointer::<ClosureHandle>().as_ptr() };
+    deferred::push(Deferred::Closure(h.ptr));
+}
+
+ocaml::custom!(ClosureHandle { finalize: closure_finalize });
+
+impl ClosureHandle {
+    /// A block owning one reference to `ptr`.
+    ///
+    /// # Safety
+    /// The caller owns one non-floating reference to the GClosure `ptr`.
+    pub unsafe fn take(ptr: *mut GClosure) -> Pointer<ClosureHandle> {
+        Pointer::alloc_custom(ClosureHandle { ptr })
+    }
+
+    /// The closure; valid while this handle lives.
+    pub fn ptr(&self) -> *mut GClosure {
+        self.ptr
+    }
+}
+
+/// `Gobject.Closure.argv`: a running invocation, checked on each use.
+pub struct ArgvHandle {
+    inv: *const Invocation,
+    serial: u64,
+}
+
+unsafe extern "C" fn argv_finalize(_: Raw) {}
+
+ocaml::custom!(ArgvHandle { finalize: argv_finalize });
+
+impl ArgvHandle {
+    /// A block naming the running invocation `inv`.
+    pub fn new(inv: &Invocation) -> Pointer<ArgvHandle> {
+        Pointer::alloc_custom(ArgvHandle { inv, serial: inv.serial() })
+    }
+
+    /// The invocation, if it is still running on this thread.
+    pub fn get(&self) -> Option<&Invocation> {
+        invocation::find(self.inv, self.serial)
+    }
+
+}
+
+/// `Gobject.g_value`: a GValue of our own, or one borrowed from a running
+/// invocation (argument `index`, or the result when `index` is `u32::MAX`).
+pub enum ValueHandle {
+    /// Made by `Gobject.Value.create`; unset and freed at a safe point.
+    Owned(Option<Box<GValue>>),
+    /// Lent by GLib for one invocation.
+    Borrowed { inv: *const Invocation, serial: u64, index: u32 },
+}
+
+/// `index` of a borrowed result value.
+pub const RESULT_INDEX: u32 = u32::MAX;
+
+unsafe extern "C" fn value_finalize(v: Raw) {
+    // SAFETY: `v` is a ValueHandle block, finalized once.
+    let h = unsafe { &mut *v.as_pointer::<ValueHandle>().as_mut_ptr() };
+    if let ValueHandle::Owned(b) = h {
+        if let Some(b) = b.take() {
+            deferred::push(Deferred::Value(b));
+        }
+    }
+}
+
+ocaml::custom!(ValueHandle { finalize: value_finalize });
+
+impl ValueHandle {
+    /// The GValue, or why it cannot be used.
+    pub fn get(&mut self) -> Result<*mut GValue, &'static str> {
+        match self {
+            ValueHandle::Owned(Some(b)) => Ok(&mut **b as *mut GValue),
+            ValueHandle::Owned(None) => Err("value already released"),
+            ValueHandle::Borrowed { inv, serial, index } => {
+                let inv = invocation::find(*inv, *serial)
+                    .ok_or("value used after its callback returned (or from another thread)")?;
+                if *index == RESULT_INDEX {
+                    Ok(inv.ret)
+                } else {
+                    inv.param(*index as usize).ok_or("argument out of range")
+                }
+            }
+        }
+    }
+}
