@@ -50,7 +50,13 @@ fn ocaml_object(name: &str, own: &[&str]) -> Option<PathBuf> {
         files.push(dest);
     }
     let obj = dir.join(format!("{name}.o"));
-    output(Command::new(ocamlopt()).current_dir(&dir).args(["-output-complete-obj", "-o"]).arg(&obj).args(&files));
+    output(
+        Command::new(ocamlopt())
+            .current_dir(&dir)
+            .args(["-I", "+unix", "-I", "+threads", "unix.cmxa", "threads.cmxa", "-output-complete-obj", "-o"])
+            .arg(&obj)
+            .args(&files),
+    );
     Some(obj)
 }
 

@@ -155,3 +155,16 @@ impl ValueHandle {
         }
     }
 }
+
+/// For C stubs of bindings built on this library: the GObject held by an
+/// `'a Gobject.obj` value, borrowed (valid while the value is reachable;
+/// take a reference to keep it longer).
+///
+/// # Safety
+/// `v` is a `Gobject.obj` value and the caller holds the domain lock.
+#[no_mangle]
+pub unsafe extern "C" fn gclosure_obj_gobject(v: ocaml::sys::Value) -> *mut GObject {
+    // SAFETY: `v` is an ObjHandle custom block (precondition); its data
+    // starts right after the custom-operations pointer.
+    unsafe { (*(ocaml::sys::field(v, 1) as *const ObjHandle)).ptr }
+}
