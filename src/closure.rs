@@ -139,7 +139,7 @@ static HANDLER: AtomicPtr<sys::Value> = AtomicPtr::new(std::ptr::null_mut());
 ///
 /// # Safety
 /// Domain lock held; `exn` is an exception value.
-unsafe fn handle_exception(exn: sys::Value) {
+pub(crate) unsafe fn handle_exception(exn: sys::Value) {
     let mut h = HANDLER.load(Ordering::Acquire);
     if h.is_null() {
         // SAFETY: domain lock held; named values live until exit.
