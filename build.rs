@@ -72,7 +72,7 @@ fn main() {
             println!("cargo:rustc-link-arg-tests={l}");
         }
     }
-    if let Some(obj) = ocaml_object("embed_examples", &["examples/rust_counter/callbacks.ml"]) {
+    if let Some(obj) = ocaml_object("embed_examples", &["examples/rust_counter/callbacks.ml", "examples/hello_rust/hello.ml"]) {
         println!("cargo:rustc-link-arg-examples={}", obj.display());
         for l in c_libs.split_whitespace() {
             println!("cargo:rustc-link-arg-examples={l}");
