@@ -119,7 +119,14 @@ pub enum ValueHandle {
     /// Made by `Gobject.Value.create`; unset and freed at a safe point.
     Owned(Option<Box<GValue>>),
     /// Lent by GLib for one invocation.
-    Borrowed { inv: *const Invocation, serial: u64, index: u32 },
+    Borrowed {
+        /// The invocation that lends it.
+        inv: *const Invocation,
+        /// That invocation's serial (checked on each use).
+        serial: u64,
+        /// Which argument, or [`RESULT_INDEX`].
+        index: u32,
+    },
 }
 
 /// `index` of a borrowed result value.
