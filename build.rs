@@ -50,7 +50,13 @@ fn ocaml_object(name: &str, own: &[&str]) -> Option<PathBuf> {
         files.push(dest);
     }
     let obj = dir.join(format!("{name}.o"));
-    output(Command::new(ocamlopt()).current_dir(&dir).args(["-output-complete-obj", "-o"]).arg(&obj).args(&files));
+    output(
+        Command::new(ocamlopt())
+            .current_dir(&dir)
+            .args(["-I", "+unix", "-I", "+threads", "unix.cmxa", "threads.cmxa", "-output-complete-obj", "-o"])
+            .arg(&obj)
+            .args(&files),
+    );
     Some(obj)
 }
 
@@ -64,6 +70,12 @@ fn main() {
         println!("cargo:rustc-link-arg-tests={}", obj.display());
         for l in c_libs.split_whitespace() {
             println!("cargo:rustc-link-arg-tests={l}");
+        }
+    }
+    if let Some(obj) = ocaml_object("embed_examples", &["examples/rust_counter/callbacks.ml", "examples/hello_rust/hello.ml"]) {
+        println!("cargo:rustc-link-arg-examples={}", obj.display());
+        for l in c_libs.split_whitespace() {
+            println!("cargo:rustc-link-arg-examples={l}");
         }
     }
 }

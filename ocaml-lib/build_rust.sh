@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Called by dune (ocaml-lib/dune): builds the Rust crate as a static archive
-# and copies it to $1. Cargo's target folder lives outside _build so that
-# incremental builds survive `dune clean` and dune's sandbox.
+# and copies it to $1.
+#
+# Cargo runs on the source tree itself (DUNE_SOURCEROOT), not on dune's copy
+# in _build: cargo gives a workspace's package the same build-script folder
+# whatever its path, so building the copy (which has no tests/ or examples/)
+# into the same target folder would keep overwriting what `cargo test`
+# builds. The target folder lives outside _build, so incremental builds
+# survive `dune clean`.
 set -euo pipefail
-out=$1
-here=$(pwd)                      # _build/default/ocaml-lib
-crate=$(cd "$here/.." && pwd)    # _build/default (a copy of the sources)
-target=${OCAML_GCLOSURE_TARGET_DIR:-${DUNE_SOURCEROOT:-$crate/../..}/target}
+out=$PWD/$1
+crate=${DUNE_SOURCEROOT:-$(cd .. && pwd)}
+target=${OCAML_GCLOSURE_TARGET_DIR:-$crate/target}
 cargo build --quiet --release --lib --manifest-path "$crate/Cargo.toml" --target-dir "$target"
 cp "$target/release/libocaml_gclosure.a" "$out"

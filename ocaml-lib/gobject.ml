@@ -148,3 +148,13 @@ module Signal = struct
   let emit_by_name obj ~name ~params =
     Repr.to_get (emit_ obj name (Array.of_list (List.map Repr.of_set params)))
 end
+
+module Property = struct
+  external set_repr : 'a obj -> string -> Repr.t -> unit = "ml_gobject_property_set"
+  external get_repr : 'a obj -> string -> Repr.t = "ml_gobject_property_get"
+  external get_type : 'a obj -> string -> g_type = "ml_gobject_property_get_type"
+  external notify : 'a obj -> string -> unit = "ml_gobject_property_notify"
+
+  let set_dyn o name d = set_repr o name (Repr.of_set d)
+  let get_dyn o name = Repr.to_get (get_repr o name)
+end

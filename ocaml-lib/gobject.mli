@@ -33,7 +33,13 @@ type basic =
   | `STRING of string option ]
 
 type data_get = [ basic | `NONE | `OBJECT of unit obj option ]
-(** A GValue's contents, as read. *)
+(** A GValue's contents, as read, by the value's fundamental type:
+    gboolean → [`BOOL]; gchar, guchar → [`CHAR]; gint, guint, glong,
+    gulong, enums and flags (by value) → [`INT]; gint64, guint64 →
+    [`INT64]; gfloat, gdouble → [`FLOAT]; strings → [`STRING]; objects →
+    [`OBJECT]; gpointer and boxed types → [`POINTER] (the address, borrowed:
+    valid only while the value is); a GParamSpec (as in [notify]) →
+    [`STRING] of the property's name; [G_TYPE_NONE] → [`NONE]. *)
 
 type 'a data_set =
   [ basic
@@ -162,4 +168,25 @@ module Signal : sig
       returns its result ([`NONE] for a void signal).
       @raise Invalid_argument naming the signal, or the parameter whose type
       does not fit, or a wrong number of parameters. *)
+end
+
+(** {1 Properties} *)
+
+module Property : sig
+  val set_dyn : 'a obj -> string -> 'b data_set -> unit
+  (** [set_dyn o "label" (`STRING (Some "Hi"))] sets a property, converting
+      to its type. Notify handlers run before it returns.
+      @raise Invalid_argument naming the class and property when unknown,
+      not writable, or when the value does not fit the property's type. *)
+
+  val get_dyn : 'a obj -> string -> data_get
+  (** The property's current value.
+      @raise Invalid_argument naming the class and property when unknown or
+      not readable. *)
+
+  val get_type : 'a obj -> string -> g_type
+  (** The property's value type. @raise Invalid_argument when unknown. *)
+
+  val notify : 'a obj -> string -> unit
+  (** Emits ["notify::<name>"] on the object. *)
 end

@@ -25,6 +25,8 @@ with_display() {
 
 suite "cargo test (Rust unit and integration tests)" \
   cargo test --release --target-dir "$OCAML_GCLOSURE_TARGET_DIR"
+suite "rustdoc (no warnings)" env RUSTDOCFLAGS="-D warnings" \
+  cargo doc --quiet --no-deps --lib --target-dir "$OCAML_GCLOSURE_TARGET_DIR"
 suite "dune build (library, examples, tests)" dune build @install @default
 suite "dune test (OCaml tests under Xvfb)" with_display dune test --force
 for t in tests/shell/test_*.sh; do

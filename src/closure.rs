@@ -85,16 +85,11 @@ unsafe extern "C" fn marshal(
     if lifecycle::is_closed() {
         return; // shut down: stale closures do nothing
     }
-    if !lock::held() {
-        // SAFETY: a NUL-terminated format string with no conversions.
-        unsafe {
-            glib::ffi::g_log(
-                c"ocaml-gclosure".as_ptr(),
-                glib::ffi::G_LOG_LEVEL_CRITICAL,
-                c"closure invoked on a thread that does not hold the OCaml domain lock; call refused".as_ptr(),
-            )
-        };
-        return;
+    // A thread without the domain lock (GIO worker, foreign thread, main
+    // loop in a blocking section) takes it for the call, then gives it back.
+    let _lock = (!lock::held()).then(lock::acquire);
+    if lifecycle::is_closed() {
+        return; // shut down while this thread waited for the lock
     }
     // SAFETY: GLib passes the closure being invoked, one of ours (this
     // marshaller is set on no other), whose data is its key.
@@ -122,7 +117,7 @@ unsafe extern "C" fn marshal(
         unsafe { handle_exception(sys::extract_exception(res)) };
     }
     drop(running);
-    // SAFETY: domain lock held; a marshaller is never run by a GC finalizer
+    // SAFETY: domain lock held (here or taken above); a marshaller is never run by a GC finalizer
     // (finalizers make no GLib call).
     unsafe { lifecycle::safe_point() };
 }
@@ -144,7 +139,7 @@ static HANDLER: AtomicPtr<sys::Value> = AtomicPtr::new(std::ptr::null_mut());
 ///
 /// # Safety
 /// Domain lock held; `exn` is an exception value.
-unsafe fn handle_exception(exn: sys::Value) {
+pub(crate) unsafe fn handle_exception(exn: sys::Value) {
     let mut h = HANDLER.load(Ordering::Acquire);
     if h.is_null() {
         // SAFETY: domain lock held; named values live until exit.

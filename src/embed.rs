@@ -137,6 +137,38 @@ impl Runtime {
         connect_closure(obj, signal, after, &self.closure(&cb)?)
     }
 
+    /// Calls the OCaml function registered as `name` with the given objects
+    /// as `Gobject.obj` values (`f o1`, `f o1 o2` or `f o1 o2 o3`), e.g. to
+    /// hand widgets made in Rust to OCaml code. An exception it raises goes
+    /// to the exception handler and comes back as `Err`.
+    pub fn call_with_objects(&self, name: &str, objects: &[&glib::Object]) -> Result<(), Error> {
+        if lifecycle::is_closed() {
+            return Err(Error::Closed);
+        }
+        if objects.is_empty() || objects.len() > 3 {
+            return Err(Error::Invalid(format!("call_with_objects {name:?}: 1 to 3 objects, {} given", objects.len())));
+        }
+        let f = self.callback(name)?;
+        // Each handle is rooted (ocaml-rs roots the values it allocates).
+        let args: Vec<ocaml::Value> = objects
+            .iter()
+            // SAFETY: live objects (borrowed); the handle takes its own reference.
+            .map(|o| unsafe { crate::handles::ObjHandle::add_ref(o.to_glib_none().0).0 })
+            .collect();
+        let raw: Vec<ocaml::sys::Value> = args.iter().map(|a| a.raw().0).collect();
+        // SAFETY: domain lock held; `f` is a function of that many object
+        // arguments (the caller's contract with its OCaml code); the
+        // arguments are rooted until the call returns.
+        let res = unsafe { ocaml::sys::caml_callbackN_exn(f.root.get(), raw.len(), raw.as_ptr() as *mut _) };
+        drop(args);
+        if ocaml::sys::is_exception_result(res) {
+            // SAFETY: an exception result, lock held.
+            unsafe { closure::handle_exception(ocaml::sys::extract_exception(res)) };
+            return Err(Error::Invalid(format!("the OCaml function {name:?} raised an exception")));
+        }
+        Ok(())
+    }
+
     /// A safe point: releases queued roots and deferred references now.
     pub fn flush(&self) {
         // SAFETY: domain lock held; not inside a GC finalizer.

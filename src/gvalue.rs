@@ -142,6 +142,16 @@ pub unsafe fn read(v: *const GValue) -> Result<Data, String> {
                 let p = gobj::g_value_get_pointer(v);
                 Data::Pointer((!p.is_null()).then_some(p as Int))
             }
+            gobj::G_TYPE_BOXED => {
+                let p = gobj::g_value_get_boxed(v);
+                Data::Pointer((!p.is_null()).then_some(p as Int))
+            }
+            gobj::G_TYPE_PARAM => {
+                let p = gobj::g_value_get_param(v);
+                Data::String((!p.is_null()).then(|| {
+                    std::ffi::CStr::from_ptr(gobj::g_param_spec_get_name(p)).to_string_lossy().into_owned()
+                }))
+            }
             gobj::G_TYPE_OBJECT | gobj::G_TYPE_INTERFACE if t.is_a(glib::Type::OBJECT) => {
                 let o = gobj::g_value_get_object(v) as *mut gobj::GObject;
                 Data::Object((!o.is_null()).then(|| ObjHandle::add_ref(o).0))
@@ -194,7 +204,16 @@ pub unsafe fn write(v: *mut GValue, d: &Data) -> Result<(), String> {
             (gobj::G_TYPE_ULONG, _) => gobj::g_value_set_ulong(v, in_range(d, t, 0, u64::MAX as i128)? as _),
             (gobj::G_TYPE_INT64, _) => gobj::g_value_set_int64(v, in_range(d, t, i64::MIN as i128, i64::MAX as i128)? as i64),
             (gobj::G_TYPE_UINT64, _) => gobj::g_value_set_uint64(v, in_range(d, t, 0, u64::MAX as i128)? as u64),
-            (gobj::G_TYPE_ENUM, _) => gobj::g_value_set_enum(v, in_range(d, t, i32::MIN as i128, i32::MAX as i128)? as i32),
+            (gobj::G_TYPE_ENUM, _) => {
+                let i = in_range(d, t, i32::MIN as i128, i32::MAX as i128)? as i32;
+                let class = gobj::g_type_class_ref(t.into_glib()) as *mut gobj::GEnumClass;
+                let known = !gobj::g_enum_get_value(class, i).is_null();
+                gobj::g_type_class_unref(class as *mut _);
+                if !known {
+                    return Err(format!("{i} is not a value of enum {}", t.name()));
+                }
+                gobj::g_value_set_enum(v, i)
+            }
             (gobj::G_TYPE_FLAGS, _) => gobj::g_value_set_flags(v, in_range(d, t, 0, u32::MAX as i128)? as u32),
             (gobj::G_TYPE_FLOAT, _) => gobj::g_value_set_float(v, float(d, t)? as f32),
             (gobj::G_TYPE_DOUBLE, _) => gobj::g_value_set_double(v, float(d, t)?),

@@ -119,7 +119,14 @@ pub enum ValueHandle {
     /// Made by `Gobject.Value.create`; unset and freed at a safe point.
     Owned(Option<Box<GValue>>),
     /// Lent by GLib for one invocation.
-    Borrowed { inv: *const Invocation, serial: u64, index: u32 },
+    Borrowed {
+        /// The invocation that lends it.
+        inv: *const Invocation,
+        /// That invocation's serial (checked on each use).
+        serial: u64,
+        /// Which argument, or [`RESULT_INDEX`].
+        index: u32,
+    },
 }
 
 /// `index` of a borrowed result value.
@@ -154,4 +161,17 @@ impl ValueHandle {
             }
         }
     }
+}
+
+/// For C stubs of bindings built on this library: the GObject held by an
+/// `'a Gobject.obj` value, borrowed (valid while the value is reachable;
+/// take a reference to keep it longer).
+///
+/// # Safety
+/// `v` is a `Gobject.obj` value and the caller holds the domain lock.
+#[no_mangle]
+pub unsafe extern "C" fn gclosure_obj_gobject(v: ocaml::sys::Value) -> *mut GObject {
+    // SAFETY: `v` is an ObjHandle custom block (precondition); its data
+    // starts right after the custom-operations pointer.
+    unsafe { (*(ocaml::sys::field(v, 1) as *const ObjHandle)).ptr }
 }

@@ -13,6 +13,8 @@
 //! invoke, invalidate), [`registry`] (where roots live and their state
 //! machine) and [`lifecycle`] (release at safe points, ordered shutdown).
 
+#![warn(missing_docs)]
+
 pub mod closure;
 pub mod deferred;
 pub mod embed;

@@ -1,7 +1,19 @@
-//! Whether the calling thread may run OCaml code now.
+//! The OCaml domain lock, for callbacks that arrive on any thread.
+//!
+//! GLib may invoke a closure on a thread that does not hold the lock: a GIO
+//! worker thread, a thread OCaml never saw, or an OCaml thread that runs a
+//! main loop inside a blocking section. [`acquire`] makes such a thread
+//! known to the runtime (once; it is unregistered when the thread exits)
+//! and takes the lock; [`Acquired`]'s drop gives it back.
+
+use std::cell::Cell;
 
 extern "C" {
     fn gclosure_shim_domain_lock_held() -> std::ffi::c_int;
+    fn gclosure_shim_thread_register() -> std::ffi::c_int;
+    fn gclosure_shim_thread_unregister() -> std::ffi::c_int;
+    fn gclosure_shim_acquire();
+    fn gclosure_shim_release();
 }
 
 /// True when the calling thread holds an OCaml domain lock (so it may
@@ -10,4 +22,53 @@ pub fn held() -> bool {
     // SAFETY: the shim only reads OCaml's thread-local domain-state pointer,
     // which is valid to read from any thread at any time.
     unsafe { gclosure_shim_domain_lock_held() != 0 }
+}
+
+/// Unregisters, at thread exit, a thread that [`acquire`] registered.
+struct Registration;
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if !crate::lifecycle::is_closed() {
+            // SAFETY: this thread was registered by `acquire` and does not
+            // hold the lock (every `Acquired` has been dropped by now).
+            unsafe { gclosure_shim_thread_unregister() };
+        }
+    }
+}
+
+thread_local! {
+    static REGISTERED: Cell<bool> = const { Cell::new(false) };
+    static REGISTRATION: std::cell::RefCell<Option<Registration>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The domain lock taken by [`acquire`]; released on drop.
+pub struct Acquired {
+    _not_send: std::marker::PhantomData<*mut ()>,
+}
+
+impl Drop for Acquired {
+    fn drop(&mut self) {
+        // SAFETY: this thread took the lock in `acquire` and still holds it.
+        unsafe { gclosure_shim_release() };
+    }
+}
+
+/// Takes the domain lock on a thread that does not hold it, registering the
+/// thread with the runtime first if it is unknown. Must not be called by a
+/// thread that holds the lock (check [`held`]).
+pub fn acquire() -> Acquired {
+    if !REGISTERED.with(|r| r.get()) {
+        // SAFETY: registering is allowed from any thread without the lock;
+        // it answers 0 for a thread the runtime already knows.
+        let newly = unsafe { gclosure_shim_thread_register() } == 1;
+        REGISTERED.with(|r| r.set(true));
+        if newly {
+            REGISTRATION.with(|r| *r.borrow_mut() = Some(Registration));
+        }
+    }
+    // SAFETY: the thread is known to the runtime (registered above or
+    // before) and does not hold the lock (precondition).
+    unsafe { gclosure_shim_acquire() };
+    Acquired { _not_send: std::marker::PhantomData }
 }

@@ -28,3 +28,11 @@ gpointer gclosure_shim_closure_data(GClosure *closure)
 {
   return closure->data;
 }
+
+/* Systhreads: registration of threads the OCaml runtime never saw. */
+#include <caml/threads.h>
+
+int gclosure_shim_thread_register(void) { return caml_c_thread_register(); }
+int gclosure_shim_thread_unregister(void) { return caml_c_thread_unregister(); }
+void gclosure_shim_acquire(void) { caml_acquire_runtime_system(); }
+void gclosure_shim_release(void) { caml_release_runtime_system(); }

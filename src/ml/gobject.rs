@@ -17,6 +17,14 @@ pub fn class_of(o: *mut gobj::GObject) -> glib::Type {
     unsafe { glib::Type::from_glib((*(*(o as *mut gobj::GTypeInstance)).g_class).g_type) }
 }
 
+/// GtkWidget's GType. GTK 4.8's `gtk_widget_get_type` is not safe to call
+/// for the first time from two threads at once (two domains creating
+/// objects raced here and registered GtkWidget twice), so it is called once.
+fn widget_type() -> glib::Type {
+    static WIDGET: std::sync::OnceLock<glib::Type> = std::sync::OnceLock::new();
+    *WIDGET.get_or_init(<gtk4::Widget as glib::prelude::StaticType>::static_type)
+}
+
 /// `Gobject.get_type`.
 #[ocaml::func]
 #[ocaml::sig("obj -> int")]
@@ -53,7 +61,7 @@ pub fn ml_gobject_unsafe_create(classe: &str, params: Vec<(String, Data)>) -> Re
     if unsafe { gobj::g_type_test_flags(t.into_glib(), gobj::G_TYPE_FLAG_ABSTRACT) } != 0 {
         return Err(invalid(gc, F, format!("{classe} is abstract and cannot be instantiated")));
     }
-    if t.is_a(<gtk4::Widget as glib::prelude::StaticType>::static_type()) && !gtk4::is_initialized() {
+    if t.is_a(widget_type()) && !gtk4::is_initialized() {
         return Err(invalid(gc, F, format!("{classe} is a GTK widget: call Gtk4.init () first")));
     }
     let klass = glib::object::ObjectClass::from_type(t).expect("object class");

@@ -9,6 +9,7 @@ pub mod closure;
 pub mod gclosure;
 pub mod gobject;
 pub mod gtype;
+pub mod property;
 pub mod signal;
 pub mod value;
 

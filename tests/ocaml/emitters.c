@@ -1,0 +1,36 @@
+/* Test helper: emits a signal from threads the OCaml runtime never saw. */
+#include <pthread.h>
+#include <glib-object.h>
+#include <caml/mlvalues.h>
+#include <caml/threads.h>
+#include <caml/fail.h>
+
+extern GObject *gclosure_obj_gobject(value obj); /* from ocaml-gclosure */
+
+struct job { GObject *obj; const char *signal; long times; };
+
+static void *emit_loop(void *arg)
+{
+  struct job *j = arg;
+  for (long i = 0; i < j->times; i++)
+    g_signal_emit_by_name(j->obj, j->signal);
+  return NULL;
+}
+
+/* emit_from_threads obj signal nthreads times: each of [nthreads] new
+   pthreads emits [signal] (no parameters) [times] times; returns when all
+   are done. The domain lock is released meanwhile. */
+value test_emit_from_threads(value obj, value signal, value nthreads, value times)
+{
+  int n = Int_val(nthreads);
+  pthread_t th[64];
+  if (n < 1 || n > 64) caml_invalid_argument("emit_from_threads: 1..64 threads");
+  struct job j = { g_object_ref(gclosure_obj_gobject(obj)), g_strdup(String_val(signal)), Long_val(times) };
+  caml_release_runtime_system();
+  for (int i = 0; i < n; i++) pthread_create(&th[i], NULL, emit_loop, &j);
+  for (int i = 0; i < n; i++) pthread_join(th[i], NULL);
+  caml_acquire_runtime_system();
+  g_free((char *)j.signal);
+  g_object_unref(j.obj);
+  return Val_unit;
+}

@@ -1,0 +1,34 @@
+(* Callbacks arriving on threads the OCaml runtime never saw (design.md
+   invariant 5): each runs with the domain lock, exactly once. *)
+
+external emit_from_threads : 'a Gobject.obj -> string -> int -> int -> unit
+  = "test_emit_from_threads"
+
+let () =
+  let threads = 4 and per_thread = try int_of_string Sys.argv.(1) with _ -> 10_000 in
+  let o = Gobject.unsafe_create ~classe:"GCancellable" [] in
+  let calls = Atomic.make 0 in
+  let callback =
+    Gobject.Closure.create (fun argv ->
+        assert (Gobject.Closure.nargs argv = 1);
+        ignore (Sys.opaque_identity (Array.make 10 0)) (* allocate: needs the lock *);
+        Atomic.incr calls)
+  in
+  ignore (Gobject.Signal.connect_by_name o ~name:"cancelled" ~callback ~after:false);
+  Check.case
+    (Printf.sprintf "%d foreign threads x %d emissions: every callback runs exactly once" threads per_thread)
+    (fun () ->
+      emit_from_threads o "cancelled" threads per_thread;
+      if Atomic.get calls <> threads * per_thread then
+        failwith (Printf.sprintf "%d callbacks for %d emissions" (Atomic.get calls) (threads * per_thread)));
+  Check.case "with GC pressure in between" (fun () ->
+      Atomic.set calls 0;
+      let gc_cb = Gobject.Closure.create (fun _ -> if Random.int 500 = 0 then Gc.minor ()) in
+      ignore (Gobject.Signal.connect_by_name o ~name:"cancelled" ~callback:gc_cb ~after:true);
+      emit_from_threads o "cancelled" threads (per_thread / 10);
+      assert (Atomic.get calls = threads * (per_thread / 10)));
+  Gclosure.shutdown ();
+  Check.case "stats balanced after shutdown" (fun () ->
+      let s = Gclosure.stats () in
+      assert (s.live = 0 && s.pending_release = 0 && s.released = Gclosure.created ()));
+  Check.finish "test_threads"
