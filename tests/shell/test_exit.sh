@@ -10,9 +10,10 @@
 #   * with c=1 the runtime must really be torn down at exit (caml_shutdown
 #     reaching caml_stat_destroy_pool, checked once under gdb when gdb is
 #     installed): otherwise the c=1 series cannot show anything.
-#   * the lablgtk-style baseline, BASELINE_RUNS (200) runs with c=1: how many
-#     crashed is reported, not required (design.md measured 11 of 20 with its
-#     own program; this one crashes less often, see the summary).
+#   * the lablgtk-style baseline (exit_baseline.exe, a process without
+#     ocaml-gclosure linked in), BASELINE_RUNS (200) runs with c=1: how many
+#     crashed is reported, not required (design.md measured 11 of 20; here
+#     about 60% of runs segfault on an idle machine, a few % under load).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 1
