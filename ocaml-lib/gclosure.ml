@@ -10,9 +10,21 @@ type stats = {
 external stats : unit -> stats = "ml_gclosure_stats"
 external created : unit -> int = "ml_gclosure_created"
 external flush : unit -> unit = "ml_gclosure_flush"
-external shutdown : unit -> unit = "ml_gclosure_shutdown"
+external shutdown_ext : unit -> unit = "ml_gclosure_shutdown"
 external is_closed : unit -> bool = "ml_gclosure_is_closed"
 external glib_version : unit -> string = "ml_gclosure_glib_version"
+external init : unit -> unit = "ml_gclosure_init"
+
+let () = init ()
+
+(* A safe point at the end of each major GC cycle. The alarm re-arms itself
+   through Gc.finalise, so shutdown deletes it: after shutdown nothing of
+   the library allocates in the runtime. *)
+let alarm = Gc.create_alarm (fun () -> if not (is_closed ()) then flush ())
+
+let shutdown () =
+  Gc.delete_alarm alarm;
+  shutdown_ext ()
 
 let default_handler e =
   let bt = Printexc.get_raw_backtrace () in
@@ -38,6 +50,4 @@ let () =
   Callback.register_exception "gclosure.closed" Closed;
   Callback.register_exception "gclosure.invalid_argument" (Invalid_argument "");
   Callback.register "gclosure.handle_exception" handle_exception;
-  (* Safe points: the end of each major GC cycle, and exit. *)
-  ignore (Gc.create_alarm (fun () -> if not (is_closed ()) then flush ()));
   at_exit shutdown

@@ -98,7 +98,9 @@ unsafe extern "C" fn marshal(
     let running = inv.start();
     // Allocate the argv first: this may run the GC, and nothing unrooted is
     // held yet.
-    let argv = ArgvHandle::new(running_inv(&running));
+    let Some(argv) = ArgvHandle::new(running_inv(&running)) else {
+        return; // shut down meanwhile: no allocation, no call
+    };
     let argv_raw = argv.0.raw().0;
     // Then read the root and call at once: no allocation in between, so the
     // callback value cannot move or die before caml_callback roots it.

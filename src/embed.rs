@@ -153,8 +153,9 @@ impl Runtime {
         let args: Vec<ocaml::Value> = objects
             .iter()
             // SAFETY: live objects (borrowed); the handle takes its own reference.
-            .map(|o| unsafe { crate::handles::ObjHandle::add_ref(o.to_glib_none().0).0 })
-            .collect();
+            .map(|o| unsafe { crate::handles::ObjHandle::add_ref(o.to_glib_none().0) }.map(|h| h.0))
+            .collect::<Option<_>>()
+            .ok_or(Error::Closed)?;
         let raw: Vec<ocaml::sys::Value> = args.iter().map(|a| a.raw().0).collect();
         // SAFETY: domain lock held; `f` is a function of that many object
         // arguments (the caller's contract with its OCaml code); the

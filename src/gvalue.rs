@@ -154,7 +154,12 @@ pub unsafe fn read(v: *const GValue) -> Result<Data, String> {
             }
             gobj::G_TYPE_OBJECT | gobj::G_TYPE_INTERFACE if t.is_a(glib::Type::OBJECT) => {
                 let o = gobj::g_value_get_object(v) as *mut gobj::GObject;
-                Data::Object((!o.is_null()).then(|| ObjHandle::add_ref(o).0))
+                if o.is_null() {
+                    Data::Object(None)
+                } else {
+                    let h = ObjHandle::add_ref(o).ok_or("ocaml-gclosure is shut down")?;
+                    Data::Object(Some(h.0))
+                }
             }
             _ => return Err(format!("GValues of type {} are not supported yet", t.name())),
         }

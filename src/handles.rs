@@ -3,6 +3,9 @@
 //! Every C pointer handed to OCaml sits in one of these blocks, never naked.
 //! Their finalizers run inside OCaml's GC, so they only queue the release
 //! (`deferred::push`): no OCaml runtime call, no GLib call.
+//!
+//! Every block is allocated through [`alloc`], which refuses once shutdown
+//! has closed the allocation gate (`lifecycle::gated`).
 
 use glib::gobject_ffi::GValue;
 use glib::gobject_ffi::{GClosure, GObject};
@@ -10,6 +13,13 @@ use ocaml::{Pointer, Raw};
 
 use crate::deferred::{self, Deferred};
 use crate::invocation::{self, Invocation};
+
+/// Allocates a custom block holding `x`, or `None` after shutdown (then
+/// `x` is dropped without touching the runtime).
+pub fn alloc<T: ocaml::Custom>(x: T) -> Option<Pointer<T>> {
+    let mut x = Some(x);
+    crate::lifecycle::gated(|| Pointer::alloc_custom(x.take().expect("once")))
+}
 
 /// `'a Gobject.obj`: one reference to a GObject.
 pub struct ObjHandle {
@@ -36,19 +46,24 @@ unsafe extern "C" fn obj_hash(v: Raw) -> ocaml::Int {
 ocaml::custom!(ObjHandle { finalize: obj_finalize, compare: obj_compare, hash: obj_hash });
 
 impl ObjHandle {
-    /// A block owning the reference the caller passes in.
+    /// A block owning the reference the caller passes in; after shutdown,
+    /// `None` and the reference is queued for release.
     ///
     /// # Safety
     /// `ptr` is a GObject on which the caller owns one (non-floating) reference.
-    pub unsafe fn take(ptr: *mut GObject) -> Pointer<ObjHandle> {
-        Pointer::alloc_custom(ObjHandle { ptr })
+    pub unsafe fn take(ptr: *mut GObject) -> Option<Pointer<ObjHandle>> {
+        let h = alloc(ObjHandle { ptr });
+        if h.is_none() {
+            deferred::push(Deferred::Object(ptr));
+        }
+        h
     }
 
     /// A block with a new reference to `ptr` (sinking a floating one).
     ///
     /// # Safety
     /// `ptr` is a live GObject.
-    pub unsafe fn add_ref(ptr: *mut GObject) -> Pointer<ObjHandle> {
+    pub unsafe fn add_ref(ptr: *mut GObject) -> Option<Pointer<ObjHandle>> {
         // SAFETY: live object (precondition); ref_sink takes a floating ref
         // over or adds a normal one.
         unsafe { glib::gobject_ffi::g_object_ref_sink(ptr as *mut _) };
@@ -76,12 +91,17 @@ unsafe extern "C" fn closure_finalize(v: Raw) {
 ocaml::custom!(ClosureHandle { finalize: closure_finalize });
 
 impl ClosureHandle {
-    /// A block owning one reference to `ptr`.
+    /// A block owning one reference to `ptr`; after shutdown, `None` and
+    /// the reference is queued for release.
     ///
     /// # Safety
     /// The caller owns one non-floating reference to the GClosure `ptr`.
-    pub unsafe fn take(ptr: *mut GClosure) -> Pointer<ClosureHandle> {
-        Pointer::alloc_custom(ClosureHandle { ptr })
+    pub unsafe fn take(ptr: *mut GClosure) -> Option<Pointer<ClosureHandle>> {
+        let h = alloc(ClosureHandle { ptr });
+        if h.is_none() {
+            deferred::push(Deferred::Closure(ptr));
+        }
+        h
     }
 
     /// The closure; valid while this handle lives.
@@ -101,9 +121,9 @@ unsafe extern "C" fn argv_finalize(_: Raw) {}
 ocaml::custom!(ArgvHandle { finalize: argv_finalize });
 
 impl ArgvHandle {
-    /// A block naming the running invocation `inv`.
-    pub fn new(inv: &Invocation) -> Pointer<ArgvHandle> {
-        Pointer::alloc_custom(ArgvHandle { inv, serial: inv.serial() })
+    /// A block naming the running invocation `inv` (`None` after shutdown).
+    pub fn new(inv: &Invocation) -> Option<Pointer<ArgvHandle>> {
+        alloc(ArgvHandle { inv, serial: inv.serial() })
     }
 
     /// The invocation, if it is still running on this thread.

@@ -10,9 +10,14 @@
 //! 1. close the registry: from now on no closure can be created;
 //! 2. invalidate every live closure: no invocation can reach OCaml;
 //! 3. release every root and deferred reference, with the lock held;
-//! 4. the library stays closed; the runtime may exit.
+//! 4. close the allocation gate: from now on no thread of any domain makes a
+//!    runtime allocation through the library (custom blocks use the
+//!    runtime's own tables, which `OCAMLRUNPARAM=c=1` frees at exit while
+//!    other domains still run); allocations in flight are waited for;
+//! 5. the library stays closed; the runtime may exit.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use ocaml::root::Root;
 
@@ -78,6 +83,47 @@ pub unsafe fn shutdown() {
     REGISTRY.invalidate_all();
     // SAFETY: forwarded precondition.
     unsafe { flush() };
+    // SAFETY: forwarded precondition (domain lock held).
+    unsafe { close_gate() };
+}
+
+static GATE_CLOSED: AtomicBool = AtomicBool::new(false);
+static IN_GATE: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static MINE_IN_GATE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Runs `alloc`, a runtime allocation made for the library (a custom
+/// block), unless shutdown has closed the gate: then `None`, and nothing
+/// is allocated.
+pub fn gated<R>(alloc: impl FnOnce() -> R) -> Option<R> {
+    IN_GATE.fetch_add(1, Ordering::SeqCst);
+    MINE_IN_GATE.with(|m| m.set(m.get() + 1));
+    let r = (!GATE_CLOSED.load(Ordering::SeqCst)).then(alloc);
+    MINE_IN_GATE.with(|m| m.set(m.get() - 1));
+    IN_GATE.fetch_sub(1, Ordering::SeqCst);
+    r
+}
+
+/// Closes the gate and waits (at most 5 s, with the domain lock released so
+/// that other domains can finish a collection) until no other thread is
+/// inside [`gated`].
+///
+/// # Safety
+/// The caller holds the domain lock.
+unsafe fn close_gate() {
+    GATE_CLOSED.store(true, Ordering::SeqCst);
+    let mine = MINE_IN_GATE.with(|m| m.get());
+    if IN_GATE.load(Ordering::SeqCst) == mine {
+        return;
+    }
+    // SAFETY: domain lock held (precondition); no OCaml value is held here.
+    let _unlocked = unsafe { crate::lock::Released::new() };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while IN_GATE.load(Ordering::SeqCst) != mine && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_micros(50));
+    }
 }
 
 /// Whether shutdown has started: creating closures is refused.

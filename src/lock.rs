@@ -54,6 +54,31 @@ impl Drop for Acquired {
     }
 }
 
+/// The domain lock given up for a while (a blocking section); taken back on drop.
+pub struct Released {
+    _not_send: std::marker::PhantomData<*mut ()>,
+}
+
+impl Released {
+    /// Gives the lock up.
+    ///
+    /// # Safety
+    /// The calling thread holds the domain lock and holds no unrooted OCaml
+    /// value across the guard's life.
+    pub unsafe fn new() -> Released {
+        // SAFETY: precondition.
+        unsafe { gclosure_shim_release() };
+        Released { _not_send: std::marker::PhantomData }
+    }
+}
+
+impl Drop for Released {
+    fn drop(&mut self) {
+        // SAFETY: this thread gave the lock up in `new` and is known to the runtime.
+        unsafe { gclosure_shim_acquire() };
+    }
+}
+
 /// Takes the domain lock on a thread that does not hold it, registering the
 /// thread with the runtime first if it is unknown. Must not be called by a
 /// thread that holds the lock (check [`held`]).

@@ -16,7 +16,7 @@ pub fn ml_gobject_closure_create(f: Value) -> Result<Pointer<ClosureHandle>, oca
     // SAFETY: externals hold the domain lock; `f` is typed `argv -> unit`.
     let c = unsafe { closure::create(f.raw().0) }.map_err(|_| closed())?;
     // SAFETY: `create` returned a reference we own.
-    Ok(unsafe { ClosureHandle::take(c) })
+    unsafe { ClosureHandle::take(c) }.ok_or_else(closed)
 }
 
 fn running<'a>(gc: &ocaml::Runtime, func: &str, argv: &'a ArgvHandle) -> Result<&'a Invocation, ocaml::Error> {
@@ -43,7 +43,7 @@ pub fn ml_gobject_closure_nargs(argv: &ArgvHandle) -> Result<ocaml::Int, ocaml::
 pub fn ml_gobject_closure_nth(argv: &ArgvHandle, pos: ocaml::Int) -> Result<Pointer<ValueHandle>, ocaml::Error> {
     let inv = running(gc, "Gobject.Closure.nth", argv)?;
     param(gc, "Gobject.Closure.nth", inv, pos)?;
-    Ok(Pointer::alloc_custom(ValueHandle::Borrowed { inv, serial: inv.serial(), index: pos as u32 }))
+    crate::handles::alloc(ValueHandle::Borrowed { inv, serial: inv.serial(), index: pos as u32 }).ok_or_else(closed)
 }
 
 /// `Gobject.Closure.get` (the OCaml side converts the representation).
@@ -74,7 +74,7 @@ pub fn ml_gobject_closure_result(argv: &ArgvHandle) -> Result<Pointer<ValueHandl
     if inv.ret.is_null() {
         return Err(invalid(gc, "Gobject.Closure.result", "this invocation expects no result"));
     }
-    Ok(Pointer::alloc_custom(ValueHandle::Borrowed { inv, serial: inv.serial(), index: RESULT_INDEX }))
+    crate::handles::alloc(ValueHandle::Borrowed { inv, serial: inv.serial(), index: RESULT_INDEX }).ok_or_else(closed)
 }
 
 /// `Gobject.Closure.get_result_type` (`G_TYPE_NONE` when none is expected).

@@ -23,6 +23,16 @@ pub fn ml_gclosure_glib_version() -> String {
     glib_version()
 }
 
+/// Called once when the OCaml module `Gclosure` initialises: boxroot needs
+/// its setup on OCaml 4.14 (a no-op on OCaml 5).
+#[ocaml::func]
+#[ocaml::sig("unit -> unit")]
+pub fn ml_gclosure_init() {
+    // SAFETY: called from OCaml module initialisation, on the main thread,
+    // with the runtime lock held and before any thread is created.
+    unsafe { ocaml_boxroot_sys::boxroot_setup() };
+}
+
 /// `Gclosure.stats`, as the record `{live; pending_release; released; invalidated}`.
 #[derive(ocaml::ToValue)]
 pub struct MlStats {

@@ -98,6 +98,6 @@ pub fn ml_gobject_unsafe_create(classe: &str, params: Vec<(String, Data)>) -> Re
         if gobj::g_object_is_floating(o as *mut _) != 0 {
             gobj::g_object_ref_sink(o as *mut _);
         }
-        Ok(ObjHandle::take(o))
+        ObjHandle::take(o).ok_or_else(super::closed)
     }
 }

@@ -22,7 +22,7 @@ pub fn ml_gobject_value_create(t: isize) -> Result<Pointer<ValueHandle>, ocaml::
     let mut b: Box<glib::gobject_ffi::GValue> = Box::new(unsafe { std::mem::zeroed() });
     // SAFETY: `b` is zeroed and `t` a value type (checked).
     unsafe { glib::gobject_ffi::g_value_init(&mut *b, glib::translate::IntoGlib::into_glib(t)) };
-    Ok(Pointer::alloc_custom(ValueHandle::Owned(Some(b))))
+    crate::handles::alloc(ValueHandle::Owned(Some(b))).ok_or_else(super::closed)
 }
 
 fn get_ptr(gc: &ocaml::Runtime, func: &str, v: &mut ValueHandle) -> Result<*mut glib::gobject_ffi::GValue, ocaml::Error> {
