@@ -5,7 +5,11 @@
 #include <caml/threads.h>
 #include <caml/fail.h>
 
-extern GObject *gclosure_obj_gobject(value obj); /* from ocaml-gclosure */
+#include <caml/custom.h>
+
+/* Both a Gobject.obj and the baseline's obj (tests/baseline) are custom
+   blocks whose first data word is the GObject*. */
+#define Gobject_val(v) (*(GObject **)Data_custom_val(v))
 
 struct job { GObject *obj; const char *signal; long times; };
 
@@ -25,7 +29,7 @@ value test_emit_from_threads(value obj, value signal, value nthreads, value time
   int n = Int_val(nthreads);
   pthread_t th[64];
   if (n < 1 || n > 64) caml_invalid_argument("emit_from_threads: 1..64 threads");
-  struct job j = { g_object_ref(gclosure_obj_gobject(obj)), g_strdup(String_val(signal)), Long_val(times) };
+  struct job j = { g_object_ref(Gobject_val(obj)), g_strdup(String_val(signal)), Long_val(times) };
   caml_release_runtime_system();
   for (int i = 0; i < n; i++) pthread_create(&th[i], NULL, emit_loop, &j);
   for (int i = 0; i < n; i++) pthread_join(th[i], NULL);
