@@ -15,8 +15,6 @@ external is_closed : unit -> bool = "ml_gclosure_is_closed"
 external glib_version : unit -> string = "ml_gclosure_glib_version"
 external init : unit -> unit = "ml_gclosure_init"
 
-let () = init ()
-
 (* A safe point at the end of each major GC cycle. The alarm re-arms itself
    through Gc.finalise, so shutdown deletes it: after shutdown nothing of
    the library allocates in the runtime. *)
@@ -50,4 +48,5 @@ let () =
   Callback.register_exception "gclosure.closed" Closed;
   Callback.register_exception "gclosure.invalid_argument" (Invalid_argument "");
   Callback.register "gclosure.handle_exception" handle_exception;
+  init ();
   at_exit shutdown

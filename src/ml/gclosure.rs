@@ -23,14 +23,18 @@ pub fn ml_gclosure_glib_version() -> String {
     glib_version()
 }
 
-/// Called once when the OCaml module `Gclosure` initialises: boxroot needs
-/// its setup on OCaml 4.14 (a no-op on OCaml 5).
+/// Called once when the OCaml module `Gclosure` initialises, after it
+/// registered its exceptions: boxroot needs its setup on OCaml 4.14 (a
+/// no-op on OCaml 5), and the `Closed` exception is kept for later.
 #[ocaml::func]
 #[ocaml::sig("unit -> unit")]
 pub fn ml_gclosure_init() {
     // SAFETY: called from OCaml module initialisation, on the main thread,
     // with the runtime lock held and before any thread is created.
-    unsafe { ocaml_boxroot_sys::boxroot_setup() };
+    unsafe {
+        ocaml_boxroot_sys::boxroot_setup();
+        super::cache_exceptions();
+    }
 }
 
 /// `Gclosure.stats`, as the record `{live; pending_release; released; invalidated}`.

@@ -28,11 +28,30 @@ pub fn enter() -> Result<(), ocaml::Error> {
     Ok(())
 }
 
-/// The `Gclosure.Closed` exception.
+/// `Gclosure.Closed`, looked up once at initialisation: raising it later
+/// reads no runtime table (with `OCAMLRUNPARAM=c=1`, other domains may still
+/// call in after the runtime freed its tables at exit).
+static CLOSED_EXN: std::sync::atomic::AtomicIsize = std::sync::atomic::AtomicIsize::new(0);
+
+/// Looks up and keeps the `Gclosure.Closed` exception.
+///
+/// # Safety
+/// Domain lock held; `Gclosure` has registered the exception.
+pub unsafe fn cache_exceptions() {
+    // SAFETY: precondition.
+    let p = unsafe { ocaml::sys::caml_named_value(c"gclosure.closed".as_ptr()) };
+    if !p.is_null() {
+        // SAFETY: a registered named value. A constant exception defined at
+        // a module's top level is static data: it never moves or dies.
+        CLOSED_EXN.store(unsafe { *p }, std::sync::atomic::Ordering::Release);
+    }
+}
+
+/// The `Gclosure.Closed` exception; raising it allocates nothing.
 pub fn closed() -> ocaml::Error {
-    match ocaml::Error::named("gclosure.closed") {
-        Some(e) => ocaml::Error::Caml(ocaml::CamlError::Exception(e)),
-        None => ocaml::Error::Message("ocaml-gclosure is shut down"),
+    match CLOSED_EXN.load(std::sync::atomic::Ordering::Acquire) {
+        0 => ocaml::Error::Message("ocaml-gclosure is shut down"),
+        e => ocaml::Error::Caml(ocaml::CamlError::Exception(ocaml::Value::Raw(e))),
     }
 }
 
