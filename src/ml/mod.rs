@@ -28,10 +28,12 @@ pub fn enter() -> Result<(), ocaml::Error> {
     Ok(())
 }
 
-/// `Gclosure.Closed`, looked up once at initialisation: raising it later
-/// reads no runtime table (with `OCAMLRUNPARAM=c=1`, other domains may still
-/// call in after the runtime freed its tables at exit).
-static CLOSED_EXN: std::sync::atomic::AtomicIsize = std::sync::atomic::AtomicIsize::new(0);
+/// `Gclosure.Closed`, looked up once at initialisation and kept in a
+/// boxroot (the constructor is an ordinary heap block that the GC moves):
+/// raising it later reads no runtime table (with `OCAMLRUNPARAM=c=1`, other
+/// domains may still call in after the runtime freed its tables at exit),
+/// only boxroot's own memory.
+static CLOSED_EXN: std::sync::atomic::AtomicPtr<std::ffi::c_void> = std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
 
 /// Looks up and keeps the `Gclosure.Closed` exception.
 ///
@@ -41,18 +43,25 @@ pub unsafe fn cache_exceptions() {
     // SAFETY: precondition.
     let p = unsafe { ocaml::sys::caml_named_value(c"gclosure.closed".as_ptr()) };
     if !p.is_null() {
-        // SAFETY: a registered named value. A constant exception defined at
-        // a module's top level is static data: it never moves or dies.
-        CLOSED_EXN.store(unsafe { *p }, std::sync::atomic::Ordering::Release);
+        // SAFETY: a registered named value; domain lock held. The root is
+        // never deleted: the exception lives as long as the program.
+        if let Some(root) = unsafe { ocaml_boxroot_sys::boxroot_create(*p) } {
+            let cell = ocaml_boxroot_sys::boxroot_get_ref(root) as *mut std::ffi::c_void;
+            CLOSED_EXN.store(cell, std::sync::atomic::Ordering::Release);
+        }
     }
 }
 
 /// The `Gclosure.Closed` exception; raising it allocates nothing.
 pub fn closed() -> ocaml::Error {
-    match CLOSED_EXN.load(std::sync::atomic::Ordering::Acquire) {
-        0 => ocaml::Error::Message("ocaml-gclosure is shut down"),
-        e => ocaml::Error::Caml(ocaml::CamlError::Exception(ocaml::Value::Raw(e))),
+    let cell = CLOSED_EXN.load(std::sync::atomic::Ordering::Acquire) as *const ocaml::sys::Value;
+    if cell.is_null() {
+        return ocaml::Error::Message("ocaml-gclosure is shut down");
     }
+    // SAFETY: `cell` is a live boxroot's cell (never deleted); callers hold
+    // the domain lock, and the value is raised before any allocation.
+    let e = unsafe { *cell };
+    ocaml::Error::Caml(ocaml::CamlError::Exception(ocaml::Value::Raw(e)))
 }
 
 /// `Invalid_argument "{func}: {what}"`.
