@@ -40,6 +40,7 @@ let cast ~classe ~fn (o : 'a Gobject.obj) : 'b Gobject.obj =
 
 module Widget = struct
   external is_mapped : [> `widget ] Gobject.obj -> bool = "ml_gtk4_widget_is_mapped"
+  external queue_draw : [> `widget ] Gobject.obj -> unit = "ml_gtk4_widget_queue_draw"
   external set_margin : [> `widget ] Gobject.obj -> int -> unit = "ml_gtk4_widget_set_margin"
   external root : [> `widget ] Gobject.obj -> window option = "ml_gtk4_widget_root"
   external frame_clock : [> `widget ] Gobject.obj -> frame_clock option

@@ -123,6 +123,9 @@ module Widget : sig
   val is_mapped : [> `widget ] Gobject.obj -> bool
   (** Whether the widget is mapped (shown on a shown window). *)
 
+  val queue_draw : [> `widget ] Gobject.obj -> unit
+  (** Asks for a new frame in which the widget is redrawn. *)
+
   val set_margin : [> `widget ] Gobject.obj -> int -> unit
   (** Sets the same margin, in pixels, on the four sides.
       @raise Invalid_argument when negative or too large. *)

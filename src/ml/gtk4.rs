@@ -307,6 +307,16 @@ pub fn ml_gtk4_widget_is_mapped(w: &ObjHandle) -> R<bool> {
     Ok(w.is_mapped())
 }
 
+/// `Gtk4.Widget.queue_draw`: asks for a new frame that redraws the widget.
+#[ocaml::func]
+#[ocaml::sig("obj -> unit")]
+pub fn ml_gtk4_widget_queue_draw(w: &ObjHandle) -> R<()> {
+    enter()?;
+    let w: gtk::Widget = widget(gc, "Gtk4.Widget.queue_draw", w)?;
+    w.queue_draw();
+    Ok(())
+}
+
 /// `Gtk4.Widget.set_margin`: the same margin on all four sides.
 #[ocaml::func]
 #[ocaml::sig("obj -> int -> unit")]
