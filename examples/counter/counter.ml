@@ -15,7 +15,7 @@
    and none captures the window, so closing the window frees every widget
    and releases every closure without Gclosure.shutdown. *)
 
-type script = { clicks : int; text : string; screenshot : string }
+type script = { clicks : int; text : string; screenshot : string; timeout : int }
 
 let print_stats what =
   let s = Gclosure.stats () in
@@ -34,13 +34,13 @@ let utf8_chars s =
 
 (* The scripted run, once the window has been drawn: click, type, wait for
    the next frame, take the screenshot, print, close. *)
-let run_script script ~failed (win : Gtk4.window) ~button ~entry ~count_label ~mirror_label =
+let run_script script ~failed ~finish (win : Gtk4.window) ~button ~entry ~count_label ~mirror_label =
   let after_next_paint k =
     match Gtk4.Widget.frame_clock win with
     | None ->
       prerr_endline "counter: the window has no frame clock";
       failed := true;
-      Gtk4.Window.destroy win
+      finish win
     | Some clock ->
       let id = ref None in
       let callback =
@@ -68,8 +68,7 @@ let run_script script ~failed (win : Gtk4.window) ~button ~entry ~count_label ~m
              failed := true);
           Printf.printf "count label: %s\n" (Gtk4.Label.get_text count_label);
           Printf.printf "mirror label: %s\n%!" (Gtk4.Label.get_text mirror_label);
-          (* Closing the last window ends Gtk4.Application.run. *)
-          Gtk4.Window.destroy win))
+          finish win))
 
 let activate ~script ~failed app =
   let win =
@@ -96,20 +95,22 @@ let activate ~script ~failed app =
     (Gtk4.Button.on_clicked quit (fun b -> Option.iter Gtk4.Window.destroy (Gtk4.Widget.root b)));
   Option.iter
     (fun script ->
-      (* A watchdog: the script must be done in 60 s. *)
+      (* A watchdog: the script must be done in time. *)
       let watchdog =
-        Gtk4.Timeout.add ~ms:60_000 (fun () ->
-            prerr_endline "counter: the scripted run timed out";
+        Gtk4.Timeout.add ~ms:(script.timeout * 1000) (fun () ->
+            Printf.eprintf "counter: the scripted run timed out after %d s\n%!" script.timeout;
             failed := true;
             Gtk4.Application.quit app;
             false)
       in
+      let finish win =
+        ignore (Gtk4.remove_source watchdog);
+        (* Closing the last window ends Gtk4.Application.run. *)
+        Gtk4.Window.destroy win
+      in
       ignore
         (Gtk4.Widget.on_map win (fun win ->
-             run_script script ~failed win ~button ~entry ~count_label ~mirror_label));
-      ignore
-        (Gobject.Signal.connect_by_name win ~name:"destroy" ~after:false
-           ~callback:(Gobject.Closure.create (fun _ -> ignore (Gtk4.remove_source watchdog)))))
+             run_script script ~failed ~finish win ~button ~entry ~count_label ~mirror_label)))
     script;
   Gtk4.Window.present win
 
@@ -125,16 +126,18 @@ let run_app script =
   (status, !failed)
 
 let () =
-  let clicks = ref None and text = ref "" and shot = ref "counter.png" in
+  let clicks = ref None and text = ref "" and shot = ref "counter.png" and timeout = ref 60 in
   Arg.parse
     [ ("--scripted", Arg.Int (fun n -> clicks := Some n), "N  click N times, type, screenshot, quit");
       ("--type", Arg.Set_string text, "TEXT  what to type into the entry (scripted mode)");
-      ("--screenshot", Arg.Set_string shot, "FILE  where to save the PNG (scripted mode)") ]
+      ("--screenshot", Arg.Set_string shot, "FILE  where to save the PNG (scripted mode)");
+      ("--timeout", Arg.Set_int timeout, "SECONDS  give up (exit 1) after this long (scripted mode, default 60)") ]
     (fun a -> raise (Arg.Bad ("unexpected argument " ^ a)))
-    "counter.exe [--scripted N [--type TEXT] [--screenshot FILE.png]]";
-  let script = Option.map (fun clicks -> { clicks; text = !text; screenshot = !shot }) !clicks in
+    "counter.exe [--scripted N [--type TEXT] [--screenshot FILE.png] [--timeout SECONDS]]";
+  let script = Option.map (fun clicks -> { clicks; text = !text; screenshot = !shot; timeout = !timeout }) !clicks in
   (match script with
    | Some s when s.clicks < 0 -> prerr_endline "counter: --scripted needs N >= 0"; exit 2
+   | Some s when s.timeout <= 0 -> prerr_endline "counter: --timeout needs SECONDS > 0"; exit 2
    | _ -> ());
   (match Gtk4.init () with
    | () -> ()
