@@ -1,8 +1,27 @@
 #!/usr/bin/env bash
-# Runs the demo, installing what it needs first (scripts/setup.sh).
+# Runs the demo, installing what it needs first (scripts/setup.sh): the OCaml
+# GTK4 counter app (examples/counter).
+#
+# On your display (DISPLAY or WAYLAND_DISPLAY set, CI unset) the app opens
+# its window and runs until you quit it. Otherwise it runs under its own
+# Xvfb in scripted mode: it clicks the button $DEMO_CLICKS times (default 5),
+# types $DEMO_TEXT (default "hello from OCaml") into the entry, saves a
+# screenshot to docs/counter.png, prints the labels and the closure stats,
+# and exits. Extra arguments go to the app (e.g. --scripted 3 on a display).
 set -euo pipefail
 # shellcheck source=scripts/setup.sh
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+set -euo pipefail
 cd "$OCAML_GCLOSURE_ROOT"
-dune build ./examples/hello/hello.exe
-./_build/default/examples/hello/hello.exe "$@"
+dune build ./examples/counter/counter.exe
+app=./_build/default/examples/counter/counter.exe
+
+if { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; } && [ -z "${CI:-}" ]; then
+  exec "$app" "$@"
+fi
+
+mkdir -p docs
+echo "[demo] no display (or CI): running the counter app under Xvfb, scripted"
+exec xvfb-run -a -s '-screen 0 1024x768x24' "$app" \
+  --scripted "${DEMO_CLICKS:-5}" --type "${DEMO_TEXT:-hello from OCaml}" \
+  --screenshot docs/counter.png "$@"

@@ -8,6 +8,7 @@
 pub mod closure;
 pub mod gclosure;
 pub mod gobject;
+pub mod gtk4;
 pub mod gtype;
 pub mod property;
 pub mod signal;
