@@ -75,14 +75,15 @@ fn widget<T: IsA<glib::Object>>(gc: &ocaml::Runtime, func: &str, h: &ObjHandle) 
     object(gc, func, h)
 }
 
-/// A new OCaml handle on `o` (its own reference; `o` itself is dropped).
-fn to_ocaml<T: ObjectType>(o: T) -> Pointer<ObjHandle> {
+/// A new OCaml handle on `o` (its own reference; `o` itself is dropped);
+/// `Gclosure.Closed` after shutdown.
+fn to_ocaml<T: ObjectType>(o: T) -> R<Pointer<ObjHandle>> {
     let p = o.as_ptr() as *mut gobj::GObject;
     // SAFETY: `o` keeps the object alive during the call; add_ref takes the
     // handle's own (sunk) reference before `o` is dropped.
     let h = unsafe { ObjHandle::add_ref(p) };
     drop(o);
-    h
+    h.ok_or_else(super::closed)
 }
 
 /// A widget that may be given a parent: not a toplevel, not parented yet.
@@ -152,7 +153,7 @@ pub fn ml_gtk4_application_create(id: &str, unique: bool) -> R<Pointer<ObjHandle
         return Err(invalid(gc, F, "GTK may only be used from the thread that initialised it"));
     }
     let flags = if unique { gtk::gio::ApplicationFlags::empty() } else { gtk::gio::ApplicationFlags::NON_UNIQUE };
-    Ok(to_ocaml(gtk::Application::new(Some(id), flags)))
+    to_ocaml(gtk::Application::new(Some(id), flags))
 }
 
 thread_local! {
@@ -226,7 +227,7 @@ pub fn ml_gtk4_window_create(app: &ObjHandle) -> R<Pointer<ObjHandle>> {
             "the application has not started yet: make its windows in its \"activate\" handler (during Gtk4.Application.run)",
         ));
     }
-    Ok(to_ocaml(gtk::ApplicationWindow::new(&a)))
+    to_ocaml(gtk::ApplicationWindow::new(&a))
 }
 
 /// `Gtk4.Window.set_title`.
@@ -341,7 +342,7 @@ pub fn ml_gtk4_widget_set_margin(w: &ObjHandle, m: ocaml::Int) -> R<()> {
 pub fn ml_gtk4_widget_root(w: &ObjHandle) -> R<Option<Pointer<ObjHandle>>> {
     enter()?;
     let w: gtk::Widget = widget(gc, "Gtk4.Widget.root", w)?;
-    Ok(w.root().and_then(|r| r.downcast::<gtk::Window>().ok()).map(to_ocaml))
+    w.root().and_then(|r| r.downcast::<gtk::Window>().ok()).map(to_ocaml).transpose()
 }
 
 /// `Gtk4.Widget.frame_clock`: the GdkFrameClock of a realized widget.
@@ -350,7 +351,7 @@ pub fn ml_gtk4_widget_root(w: &ObjHandle) -> R<Option<Pointer<ObjHandle>>> {
 pub fn ml_gtk4_widget_frame_clock(w: &ObjHandle) -> R<Option<Pointer<ObjHandle>>> {
     enter()?;
     let w: gtk::Widget = widget(gc, "Gtk4.Widget.frame_clock", w)?;
-    Ok(w.frame_clock().map(to_ocaml))
+    w.frame_clock().map(to_ocaml).transpose()
 }
 
 /// `Gtk4.Widget.screenshot w file`: renders the mapped widget (with its
@@ -402,7 +403,7 @@ pub fn ml_gtk4_box_create(orientation: ocaml::Int, spacing: ocaml::Int) -> R<Poi
     if spacing < 0 {
         return Err(invalid(gc, F, format!("spacing {spacing} is negative")));
     }
-    Ok(to_ocaml(gtk::Box::new(o, spacing)))
+    to_ocaml(gtk::Box::new(o, spacing))
 }
 
 /// `Gtk4.Box.append`.
@@ -429,7 +430,7 @@ pub fn ml_gtk4_button_create(label: Option<String>) -> R<Pointer<ObjHandle>> {
         Some(l) => gtk::Button::with_label(&l),
         None => gtk::Button::new(),
     };
-    Ok(to_ocaml(b))
+    to_ocaml(b)
 }
 
 /// `Gtk4.Button.set_label`.
@@ -459,7 +460,7 @@ pub fn ml_gtk4_button_get_label(b: &ObjHandle) -> R<String> {
 pub fn ml_gtk4_label_create(text: &str) -> R<Pointer<ObjHandle>> {
     enter()?;
     gtk_ready(gc, "Gtk4.Label.create")?;
-    Ok(to_ocaml(gtk::Label::new(Some(text))))
+    to_ocaml(gtk::Label::new(Some(text)))
 }
 
 /// `Gtk4.Label.set_text`.
@@ -493,7 +494,7 @@ pub fn ml_gtk4_entry_create(placeholder: Option<String>) -> R<Pointer<ObjHandle>
     if let Some(p) = placeholder {
         e.set_placeholder_text(Some(&p));
     }
-    Ok(to_ocaml(e))
+    to_ocaml(e)
 }
 
 /// `Gtk4.Entry.get_text`.
