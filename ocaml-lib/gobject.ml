@@ -158,3 +158,74 @@ module Property = struct
   let set_dyn o name d = set_repr o name (Repr.of_set d)
   let get_dyn o name = Repr.to_get (get_repr o name)
 end
+
+type 'a data_conv = {
+  kind : string;
+  proj : data_get -> 'a;
+  inj : 'a -> unit data_set;
+}
+
+module Data = struct
+  let mismatch conv (d : data_get) =
+    let got =
+      match d with
+      | `BOOL _ -> "`BOOL" | `CAML _ -> "`CAML" | `CHAR _ -> "`CHAR" | `FLOAT _ -> "`FLOAT"
+      | `INT _ -> "`INT" | `INT64 _ -> "`INT64" | `POINTER _ -> "`POINTER"
+      | `STRING _ -> "`STRING" | `NONE -> "`NONE" | `OBJECT _ -> "`OBJECT"
+    in
+    invalid_arg (Printf.sprintf "Gobject.Data.%s: cannot read %s" conv got)
+
+  let boolean =
+    { kind = "gboolean"; proj = (function `BOOL b -> b | d -> mismatch "boolean" d); inj = (fun b -> `BOOL b) }
+
+  let char = { kind = "gchar"; proj = (function `CHAR c -> c | d -> mismatch "char" d); inj = (fun c -> `CHAR c) }
+  let uchar = { kind = "guchar"; proj = (function `CHAR c -> c | d -> mismatch "uchar" d); inj = (fun c -> `UCHAR c) }
+  let int_proj name = function `INT i -> i | d -> mismatch name d
+  let int = { kind = "gint"; proj = int_proj "int"; inj = (fun i -> `INT i) }
+  let uint = { kind = "guint"; proj = int_proj "uint"; inj = (fun i -> `UINT i) }
+  let long = { kind = "glong"; proj = int_proj "long"; inj = (fun i -> `LONG i) }
+  let ulong = { kind = "gulong"; proj = int_proj "ulong"; inj = (fun i -> `ULONG i) }
+  let enum = { kind = "GEnum"; proj = int_proj "enum"; inj = (fun i -> `INT i) }
+  let flags = { kind = "GFlags"; proj = int_proj "flags"; inj = (fun i -> `UINT i) }
+
+  let int32 =
+    { kind = "gint"; proj = (fun d -> Int32.of_int (int_proj "int32" d)); inj = (fun i -> `INT32 i) }
+
+  let uint32 =
+    { kind = "guint"; proj = (fun d -> Int32.of_int (int_proj "uint32" d)); inj = (fun i -> `UINT32 i) }
+
+  let int64_proj name = function `INT64 i -> i | d -> mismatch name d
+  let int64 = { kind = "gint64"; proj = int64_proj "int64"; inj = (fun i -> `INT64 i) }
+  let uint64 = { kind = "guint64"; proj = int64_proj "uint64"; inj = (fun i -> `UINT64 i) }
+  let float_proj name = function `FLOAT f -> f | d -> mismatch name d
+  let float = { kind = "gfloat"; proj = float_proj "float"; inj = (fun f -> `FLOAT f) }
+  let double = { kind = "gdouble"; proj = float_proj "double"; inj = (fun f -> `DOUBLE f) }
+
+  let string_option =
+    { kind = "gchararray"; proj = (function `STRING s -> s | d -> mismatch "string_option" d); inj = (fun s -> `STRING s) }
+
+  let string =
+    {
+      kind = "gchararray";
+      proj = (function `STRING (Some s) -> s | `STRING None -> "" | d -> mismatch "string" d);
+      inj = (fun s -> `STRING (Some s));
+    }
+
+  let gobject_option =
+    {
+      kind = "GObject";
+      proj = (function `OBJECT o -> Option.map (fun o -> (Obj.magic (o : unit obj) : 'a obj)) o | d -> mismatch "gobject_option" d);
+      inj = (fun o -> `OBJECT (Option.map (fun o -> (Obj.magic (o : 'a obj) : unit obj)) o));
+    }
+
+  let gobject =
+    {
+      kind = "GObject";
+      proj =
+        (function
+          | `OBJECT (Some o) -> (Obj.magic (o : unit obj) : 'a obj)
+          | `OBJECT None -> invalid_arg "Gobject.Data.gobject: NULL object (use gobject_option)"
+          | d -> mismatch "gobject" d);
+      inj = (fun o -> `OBJECT (Some (Obj.magic (o : 'a obj) : unit obj)));
+    }
+end

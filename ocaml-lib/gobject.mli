@@ -190,3 +190,42 @@ module Property : sig
   val notify : 'a obj -> string -> unit
   (** Emits ["notify::<name>"] on the object. *)
 end
+
+(** {1 Typed conversions} *)
+
+type 'a data_conv = {
+  kind : string;  (** the GType name the conversion is meant for *)
+  proj : data_get -> 'a;  (** reads; raises [Invalid_argument] on another kind *)
+  inj : 'a -> unit data_set;  (** writes *)
+}
+(** A conversion between OCaml values and GValue contents, as in lablgtk. *)
+
+(** Conversions for the basic kinds, e.g.
+    [Data.int.proj (Property.get_dyn o "spacing")] or
+    [Property.set_dyn o "label" (Data.string.inj "Hi")]. Enums and flags
+    are by value. *)
+module Data : sig
+  val boolean : bool data_conv
+  val char : char data_conv
+  val uchar : char data_conv
+  val int : int data_conv
+  val uint : int data_conv
+  val long : int data_conv
+  val ulong : int data_conv
+  val int32 : int32 data_conv
+  val uint32 : int32 data_conv
+  val int64 : int64 data_conv
+  val uint64 : int64 data_conv
+  val float : float data_conv
+  val double : float data_conv
+  val string : string data_conv
+  (** [`STRING None] reads as [""]. *)
+
+  val string_option : string option data_conv
+  val enum : int data_conv
+  val flags : int data_conv
+  val gobject : 'a obj data_conv
+  (** Raises [Invalid_argument] on a NULL object. *)
+
+  val gobject_option : 'a obj option data_conv
+end

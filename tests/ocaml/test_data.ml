@@ -97,4 +97,17 @@ let () =
       match !args with
       | [ `OBJECT (Some _); `OBJECT None; `OBJECT (Some o) ] -> assert (o = (Obj.magic src : unit obj))
       | _ -> failwith "unexpected arguments");
+  Check.case "Data conversions on real properties" (fun () ->
+      let a = unsafe_create ~classe:"GSimpleAction" [ ("name", Data.string.inj "conv") ] in
+      assert (Data.string.proj (Property.get_dyn a "name") = "conv");
+      Property.set_dyn a "enabled" (Data.boolean.inj false);
+      assert (not (Data.boolean.proj (Property.get_dyn a "enabled")));
+      let c = unsafe_create ~classe:"GSocketClient" [] in
+      Property.set_dyn c "timeout" (Data.uint.inj 9);
+      assert (Data.uint.proj (Property.get_dyn c "timeout") = 9);
+      Property.set_dyn c "family" (Data.enum.inj 2);
+      assert (Data.enum.proj (Property.get_dyn c "family") = 2);
+      assert (Data.gobject_option.proj (Property.get_dyn c "proxy-resolver") = None);
+      Check.expect_invalid_arg ~mentions:[ "Gobject.Data.int"; "`BOOL" ] (fun () ->
+          Data.int.proj (Property.get_dyn a "enabled")));
   Check.finish "test_data"
