@@ -107,7 +107,7 @@ let () =
       assert (Data.uint.proj (Property.get_dyn c "timeout") = 9);
       Property.set_dyn c "family" (Data.enum.inj 2);
       assert (Data.enum.proj (Property.get_dyn c "family") = 2);
-      assert (Data.gobject_option.proj (Property.get_dyn c "proxy-resolver") = None);
+      assert (Option.is_some (Data.gobject_option.proj (Property.get_dyn c "proxy-resolver")));
       Check.expect_invalid_arg ~mentions:[ "Gobject.Data.int"; "`BOOL" ] (fun () ->
           Data.int.proj (Property.get_dyn a "enabled")));
   Check.finish "test_data"
