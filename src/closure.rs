@@ -98,10 +98,9 @@ unsafe extern "C" fn marshal(
     let running = inv.start();
     // Allocate the argv first: this may run the GC, and nothing unrooted is
     // held yet.
-    let Some(argv) = ArgvHandle::new(running_inv(&running)) else {
-        return; // shut down meanwhile: no allocation, no call
-    };
-    let argv_raw = argv.0.raw().0;
+    // SAFETY: domain lock held; the value goes to OCaml with no allocation
+    // in between.
+    let argv_raw = unsafe { ArgvHandle::new_raw(running_inv(&running)) };
     // Then read the root and call at once: no allocation in between, so the
     // callback value cannot move or die before caml_callback roots it.
     let Some(f) = REGISTRY.with_live(key, |r| {
@@ -113,7 +112,6 @@ unsafe extern "C" fn marshal(
     // SAFETY: domain lock held; `f` is an `argv -> unit` function (create's
     // precondition) and `argv_raw` a live argv block.
     let res = unsafe { sys::caml_callback_exn(f, argv_raw) };
-    drop(argv);
     if sys::is_exception_result(res) {
         // SAFETY: `res` is an exception result from caml_callback_exn.
         unsafe { handle_exception(sys::extract_exception(res)) };

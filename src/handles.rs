@@ -116,14 +116,37 @@ pub struct ArgvHandle {
     serial: u64,
 }
 
-unsafe extern "C" fn argv_finalize(_: Raw) {}
-
-ocaml::custom!(ArgvHandle { finalize: argv_finalize });
+// No finalizer (the block owns nothing): the runtime then keeps no table
+// entry for it, so it costs one small allocation and needs no gate.
+impl ocaml::Custom for ArgvHandle {
+    const NAME: &'static str = "gclosure.argv\0";
+    const OPS: ocaml::custom::CustomOps = ocaml::custom::CustomOps {
+        identifier: Self::NAME.as_ptr() as *const ocaml::sys::Char,
+        finalize: None,
+        ..ocaml::custom::DEFAULT_CUSTOM_OPS
+    };
+}
 
 impl ArgvHandle {
-    /// A block naming the running invocation `inv` (`None` after shutdown).
-    pub fn new(inv: &Invocation) -> Option<Pointer<ArgvHandle>> {
-        alloc(ArgvHandle { inv, serial: inv.serial() })
+    /// Allocates a block naming the running invocation `inv` and returns it
+    /// unrooted: the marshaller hands it to OCaml before allocating again.
+    ///
+    /// # Safety
+    /// The domain lock is held; the caller makes no allocation before the
+    /// value is passed to OCaml (or rooted).
+    pub unsafe fn new_raw(inv: &Invocation) -> ocaml::sys::Value {
+        // SAFETY: domain lock held (precondition); ops with no finalizer, a
+        // block the size of ArgvHandle, initialised right after.
+        unsafe {
+            let v = ocaml::sys::caml_alloc_custom(
+                <ArgvHandle as ocaml::Custom>::ops() as *const _ as *const ocaml::sys::custom_operations,
+                std::mem::size_of::<ArgvHandle>(),
+                0,
+                1,
+            );
+            std::ptr::write(ocaml::sys::field(v, 1) as *mut ArgvHandle, ArgvHandle { inv, serial: inv.serial() });
+            v
+        }
     }
 
     /// The invocation, if it is still running on this thread.

@@ -9,7 +9,7 @@ use crate::handles::{ArgvHandle, ClosureHandle, ValueHandle, RESULT_INDEX};
 use crate::invocation::Invocation;
 
 /// `Gobject.Closure.create : (argv -> unit) -> g_closure`.
-#[ocaml::func]
+#[ocaml::bytecode_func] // see ml/mod.rs: no per-call Runtime::init
 #[ocaml::sig("(argv -> unit) -> g_closure")]
 pub fn ml_gobject_closure_create(f: Value) -> Result<Pointer<ClosureHandle>, ocaml::Error> {
     enter()?;
@@ -31,14 +31,14 @@ fn param(gc: &ocaml::Runtime, func: &str, inv: &Invocation, pos: ocaml::Int) -> 
 }
 
 /// `Gobject.Closure.nargs`.
-#[ocaml::func]
+#[ocaml::bytecode_func] // see ml/mod.rs: no per-call Runtime::init
 #[ocaml::sig("argv -> int")]
 pub fn ml_gobject_closure_nargs(argv: &ArgvHandle) -> Result<ocaml::Int, ocaml::Error> {
     Ok(running(gc, "Gobject.Closure.nargs", argv)?.n as ocaml::Int)
 }
 
 /// `Gobject.Closure.nth`.
-#[ocaml::func]
+#[ocaml::bytecode_func] // see ml/mod.rs: no per-call Runtime::init
 #[ocaml::sig("argv -> int -> g_value")]
 pub fn ml_gobject_closure_nth(argv: &ArgvHandle, pos: ocaml::Int) -> Result<Pointer<ValueHandle>, ocaml::Error> {
     let inv = running(gc, "Gobject.Closure.nth", argv)?;
@@ -47,7 +47,7 @@ pub fn ml_gobject_closure_nth(argv: &ArgvHandle, pos: ocaml::Int) -> Result<Poin
 }
 
 /// `Gobject.Closure.get` (the OCaml side converts the representation).
-#[ocaml::func]
+#[ocaml::bytecode_func] // see ml/mod.rs: no per-call Runtime::init
 #[ocaml::sig("argv -> int -> data_repr")]
 pub fn ml_gobject_closure_get(argv: &ArgvHandle, pos: ocaml::Int) -> Result<Data, ocaml::Error> {
     let inv = running(gc, "Gobject.Closure.get", argv)?;
@@ -57,7 +57,7 @@ pub fn ml_gobject_closure_get(argv: &ArgvHandle, pos: ocaml::Int) -> Result<Data
 }
 
 /// `Gobject.Closure.get_type`.
-#[ocaml::func]
+#[ocaml::bytecode_func] // see ml/mod.rs: no per-call Runtime::init
 #[ocaml::sig("argv -> int -> int")]
 pub fn ml_gobject_closure_get_type(argv: &ArgvHandle, pos: ocaml::Int) -> Result<isize, ocaml::Error> {
     let inv = running(gc, "Gobject.Closure.get_type", argv)?;
@@ -67,7 +67,7 @@ pub fn ml_gobject_closure_get_type(argv: &ArgvHandle, pos: ocaml::Int) -> Result
 }
 
 /// `Gobject.Closure.result`.
-#[ocaml::func]
+#[ocaml::bytecode_func] // see ml/mod.rs: no per-call Runtime::init
 #[ocaml::sig("argv -> g_value")]
 pub fn ml_gobject_closure_result(argv: &ArgvHandle) -> Result<Pointer<ValueHandle>, ocaml::Error> {
     let inv = running(gc, "Gobject.Closure.result", argv)?;
@@ -78,7 +78,7 @@ pub fn ml_gobject_closure_result(argv: &ArgvHandle) -> Result<Pointer<ValueHandl
 }
 
 /// `Gobject.Closure.get_result_type` (`G_TYPE_NONE` when none is expected).
-#[ocaml::func]
+#[ocaml::bytecode_func] // see ml/mod.rs: no per-call Runtime::init
 #[ocaml::sig("argv -> int")]
 pub fn ml_gobject_closure_get_result_type(argv: &ArgvHandle) -> Result<isize, ocaml::Error> {
     let inv = running(gc, "Gobject.Closure.get_result_type", argv)?;
@@ -92,7 +92,7 @@ pub fn ml_gobject_closure_get_result_type(argv: &ArgvHandle) -> Result<isize, oc
 }
 
 /// `Gobject.Closure.set_result`.
-#[ocaml::func]
+#[ocaml::bytecode_func] // see ml/mod.rs: no per-call Runtime::init
 #[ocaml::sig("argv -> data_repr -> unit")]
 pub fn ml_gobject_closure_set_result(argv: &ArgvHandle, d: Data) -> Result<(), ocaml::Error> {
     const F: &str = "Gobject.Closure.set_result";

@@ -4,6 +4,14 @@
 //!
 //! Every external that touches GLib starts with [`enter`]: it refuses work
 //! after shutdown and is a safe point.
+//!
+//! The externals on hot paths (closures, signals) use
+//! `#[ocaml::bytecode_func]`: for up to five arguments it generates the same
+//! native stub as `#[ocaml::func]` minus ocaml-rs's per-call
+//! `Runtime::init()`, which reads the environment (`NO_CAML_STARTUP`) on
+//! every call: 880 of the 7,300 instructions of a create-connect-disconnect
+//! cycle in callgrind (bench/). This crate never needs that init: the OCaml
+//! program, or `Runtime::start`, starts the runtime.
 
 pub mod closure;
 pub mod gclosure;

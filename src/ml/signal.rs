@@ -16,7 +16,7 @@ fn parse(gc: &ocaml::Runtime, func: &str, o: *mut gobj::GObject, name: &str) -> 
 }
 
 /// `Gobject.Signal.connect_by_name`.
-#[ocaml::func]
+#[ocaml::bytecode_func] // see ml/mod.rs: no per-call Runtime::init
 #[ocaml::sig("obj -> string -> g_closure -> bool -> int")]
 pub fn ml_gobject_signal_connect_by_name(
     o: &ObjHandle,
@@ -34,7 +34,7 @@ pub fn ml_gobject_signal_connect_by_name(
 }
 
 /// `Gobject.Signal.disconnect`.
-#[ocaml::func]
+#[ocaml::bytecode_func] // see ml/mod.rs: no per-call Runtime::init
 #[ocaml::sig("obj -> int -> unit")]
 pub fn ml_gobject_signal_disconnect(o: &ObjHandle, id: ocaml::Int) -> Result<(), ocaml::Error> {
     const F: &str = "Gobject.Signal.disconnect";
@@ -55,7 +55,7 @@ pub fn ml_gobject_signal_disconnect(o: &ObjHandle, id: ocaml::Int) -> Result<(),
 
 /// `Gobject.Signal.emit_by_name`: emits with `params` (the instance
 /// excluded) and returns the result (`NONE for a void signal).
-#[ocaml::func]
+#[ocaml::bytecode_func] // see ml/mod.rs: no per-call Runtime::init
 #[ocaml::sig("obj -> string -> data_repr array -> data_repr")]
 pub fn ml_gobject_signal_emit_by_name(o: &ObjHandle, name: &str, params: Vec<Data>) -> Result<Data, ocaml::Error> {
     const F: &str = "Gobject.Signal.emit_by_name";
