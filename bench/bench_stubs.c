@@ -21,6 +21,11 @@
 #include <caml/fail.h>
 #include <unistd.h>
 #include <stdio.h>
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#endif
+#endif
 
 extern GObject *gclosure_obj_gobject(value obj);  /* from ocaml-gclosure */
 extern GClosure *baseline_closure_ptr(value h);   /* baseline_stubs.c */
@@ -206,4 +211,18 @@ value bench_rss_bytes(value unit)
   fclose(f);
   if (resident < 0) caml_failwith("bench_rss_bytes: cannot read /proc/self/statm");
   return Val_long(resident * sysconf(_SC_PAGESIZE));
+}
+
+/* bench_collect_toggle (): under callgrind (--collect-atstart=no), switches
+   instruction counting on or off, so that a profile holds exactly the
+   lifecycle batches (a --toggle-collect on an OCaml function is not
+   reliable: OCaml 5 switches stacks around every external call). Outside
+   valgrind, a few instructions that do nothing. */
+value bench_collect_toggle(value unit)
+{
+  (void) unit;
+#ifdef CALLGRIND_TOGGLE_COLLECT
+  CALLGRIND_TOGGLE_COLLECT;
+#endif
+  return Val_unit;
 }
