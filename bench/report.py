@@ -142,7 +142,7 @@ NAMED = {
         ("i", "boxroot_delete", "boxroot_delete: the same root dropped after the call"),
         ("e", "alloc_custom_gen", "alloc_custom_gen: the argv custom block (with a finalizer: registered in the minor custom table)"),
         ("e", "caml_stw_empty_minor_heap_no_major_slice.constprop.0", "minor GC, self (custom table: argv finalizers called)"),
-        ("e", "caml_alloc_small", "caml_alloc_small (baseline's argv: 3 small blocks)"),
+        ("e", "caml_alloc_small", "caml_alloc_small (ours: called by alloc_custom_gen; baseline: its argv, 3 small blocks)"),
         ("e", "caml_callback_exn", "caml_callback_exn, self (the same on both sides)"),
         ("e", "g_closure_invoke", "g_closure_invoke, self (GLib, the same on both sides)"),
     ],
