@@ -1,0 +1,462 @@
+#!/usr/bin/env python3
+"""Turns bench.exe's RESULT lines (and callgrind profiles) into
+bench/results.md and bench/results.png. Called by scripts/bench.sh."""
+
+import argparse
+import datetime
+import math
+import os
+import platform
+import re
+import statistics
+import subprocess
+from collections import defaultdict
+
+VARIANTS = ["ours", "baseline", "floor"]
+LIVES = ["1000", "100000", "1000000"]
+COLORS = {"ours": "#1f77b4", "baseline": "#d62728", "floor": "#7f7f7f"}
+LABELS = {
+    "ours": "ours (ocaml-gclosure)",
+    "baseline": "baseline (global root, lablgtk-style)",
+    "floor": "floor (C handler, no OCaml)",
+}
+
+
+def parse_raw(path):
+    data = defaultdict(list)
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 6 and parts[0] == "RESULT":
+                _, fig, var, param, val, _unit = parts
+                data[(fig, var, param)].append(float(val))
+    return data
+
+
+class Stats:
+    def __init__(self, data):
+        self.data = data
+
+    def values(self, fig, var, param="1"):
+        return self.data.get((fig, var, param), [])
+
+    def med(self, fig, var, param="1"):
+        v = self.values(fig, var, param)
+        return statistics.median(v) if v else float("nan")
+
+    def n(self, fig, var, param="1"):
+        return len(self.values(fig, var, param))
+
+    def spread(self, fig, var, param="1"):
+        v = self.values(fig, var, param)
+        return (min(v), max(v)) if v else (float("nan"), float("nan"))
+
+
+def fmt(x, digits=1):
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}f}"
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+# ---- callgrind ------------------------------------------------------------
+
+LINE = re.compile(r"^\s*([\d,]+)\s+\([^)]*\)\s+(?:[*<>]\s+)?(.*?)(?:\s+\[[^\]]*\])?\s*$")
+
+
+def annotate(path, inclusive):
+    """{function: Ir} from callgrind_annotate (recursion-cycle copies such as
+    f'2 are merged into f)."""
+    cmd = ["callgrind_annotate", "--threshold=100"]
+    if inclusive:
+        cmd.append("--inclusive=yes")
+    out = subprocess.run(cmd + [path], capture_output=True, text=True).stdout
+    table, started, total = defaultdict(int), False, None
+    for line in out.splitlines():
+        if "PROGRAM TOTALS" in line:
+            total = int(line.split()[0].replace(",", ""))
+            continue
+        if line.startswith("Ir") and "file:function" in line:
+            started = True
+            continue
+        if not started:
+            continue
+        if line.startswith("--") and table:
+            break
+        m = LINE.match(line)
+        if not m:
+            continue
+        ir = int(m.group(1).replace(",", ""))
+        where = m.group(2)
+        func = where.split(":", 1)[1] if ":" in where else where
+        func = re.sub(r"'\d+$", "", func)
+        table[func] += ir
+    return total, table
+
+
+def load_profiles(cgdir):
+    prof = {}
+    if not cgdir or not os.path.isdir(cgdir):
+        return prof
+    for case in ["invoke", "emit", "lifecycle"]:
+        for v in ["ours", "baseline"]:
+            out = os.path.join(cgdir, f"{case}.{v}.out")
+            ops = os.path.join(cgdir, f"{case}.{v}.ops")
+            if not (os.path.exists(out) and os.path.exists(ops)):
+                continue
+            n = int(open(ops).read().strip())
+            total, excl = annotate(out, inclusive=False)
+            _, incl = annotate(out, inclusive=True)
+            if total:
+                prof[(case, v)] = {"ops": n, "total": total / n,
+                                   "excl": {k: x / n for k, x in excl.items()},
+                                   "incl": {k: x / n for k, x in incl.items()}}
+    return prof
+
+
+def short(func, width=70):
+    func = func.replace("ocaml_gclosure::", "").replace("<core::", "<")
+    return func if len(func) <= width else func[: width - 1] + "…"
+
+
+# Named costs, Ir per op: ("i", inclusive) only for C/Rust functions that
+# call no OCaml code (callgrind's inclusive counts are unreliable across
+# OCaml's stack switches), ("e", self cost) otherwise.
+NAMED = {
+    "invoke": [
+        ("e", "closure::marshal", "closure::marshal, self (state checks, domain-lock check, TLS invocation record, RwLock read in Registry::with_live)"),
+        ("e", "baseline_marshal", "baseline_marshal, self"),
+        ("i", "boxroot_create", "boxroot_create: ocaml-rs roots the freshly allocated argv `Value` (Pointer::alloc_custom)"),
+        ("i", "boxroot_delete", "boxroot_delete: the same root dropped after the call"),
+        ("e", "alloc_custom_gen", "alloc_custom_gen: the argv custom block (with a finalizer: registered in the minor custom table)"),
+        ("e", "caml_stw_empty_minor_heap_no_major_slice.constprop.0", "minor GC, self (custom table: argv finalizers called)"),
+        ("e", "caml_alloc_small", "caml_alloc_small (ours: called by alloc_custom_gen; baseline: its argv, 3 small blocks)"),
+        ("e", "caml_callback_exn", "caml_callback_exn, self (the same on both sides)"),
+        ("e", "g_closure_invoke", "g_closure_invoke, self (GLib, the same on both sides)"),
+    ],
+    "lifecycle": [
+        ("i", "ocaml::runtime::init", "ocaml-rs `body!` in every `#[ocaml::func]`: `Runtime::init` → `std::env::var(\"NO_CAML_STARTUP\")` (getenv over the whole environment), 3 external calls per op"),
+        ("i", "boxroot_create", "boxroot_create: the callback's root, plus ocaml-rs rooting each returned custom block (`Pointer::alloc_custom`)"),
+        ("i", "boxroot_delete", "boxroot_delete: the same roots released"),
+        ("i", "signals::parse", "signals::parse (CString::new + g_signal_parse_name)"),
+        ("i", "<&str as <alloc::ffi::c_str::CString>::new::SpecNewImpl>::spec_new_impl", "of which CString::new (malloc, copy, NUL scan; freed after)"),
+        ("i", "g_signal_handler_is_connected", "g_signal_handler_is_connected (disconnect's check before disconnecting)"),
+        ("i", "registry::Registry<P>::insert_with", "Registry::insert_with (RwLock write)"),
+        ("i", "registry::Registry<P>::invalidate", "Registry::invalidate (RwLock write + queue mutex), from the invalidate notifier"),
+        ("i", "registry::Registry<P>::drain", "Registry::drain"),
+        ("i", "deferred::push", "deferred::push (the handle's finalizer: mutex + Vec push)"),
+        ("i", "lifecycle::flush", "lifecycle::flush (deferred g_closure_unref → invalidate → drain → root release)"),
+        ("i", "caml_register_global_root", "caml_register_global_root (skip list insert under the roots mutex)"),
+        ("i", "caml_remove_global_root", "caml_remove_global_root (skip list remove under the roots mutex)"),
+        ("i", "g_signal_connect_closure_by_id", "g_signal_connect_closure_by_id (GLib)"),
+        ("i", "g_signal_connect_closure", "g_signal_connect_closure (GLib, parses the name itself)"),
+        ("i", "g_signal_handler_disconnect", "g_signal_handler_disconnect (GLib)"),
+        ("i", "g_closure_new_simple", "g_closure_new_simple (GLib)"),
+    ],
+}
+
+
+def find(table, key):
+    hits = [(f, x) for f, x in table.items() if f == key or f.endswith(key)]
+    return max(hits, key=lambda t: t[1])[1] if hits else None
+
+
+# ---- the report ---------------------------------------------------------------
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for a in ["raw", "callgrind", "md", "png", "command", "ocaml", "glib", "commit", "load"]:
+        ap.add_argument("--" + a, default="")
+    ap.add_argument("--rounds", type=int, default=0)
+    ap.add_argument("--measure-seconds", type=int, default=0)
+    ap.add_argument("--total-seconds", type=int, default=0)
+    args = ap.parse_args()
+
+    S = Stats(parse_raw(args.raw))
+    prof = load_profiles(args.callgrind)
+    M = S.med
+
+    inv = {v: M("invoke", v) for v in VARIANTS}
+    emi = {v: M("emit", v) for v in VARIANTS}
+    lc = {(v, l): M("lifecycle", v, l) for v in VARIANTS for l in LIVES}
+    mem = {(v, l): M("memory", v, l) for v in VARIANTS for l in LIVES}
+    drain = {(v, l): M("drain", v, l) for v in VARIANTS for l in LIVES}
+    minor = {(v, l): M("minor_gc", v, l) for v in VARIANTS for l in LIVES}
+    create = {(v, l): M("create", v, l) for v in VARIANTS for l in LIVES}
+
+    beyond = {v: mem[(v, "1000000")] - mem[("floor", "1000000")] for v in ["ours", "baseline"]}
+    targets = [
+        ("invoke: g_closure_invoke round trip", inv["ours"] / inv["baseline"], "≤ 1.15× baseline",
+         lambda r: r <= 1.15, "{:.2f}×",
+         f"ours {fmt(inv['ours'])} ns, baseline {fmt(inv['baseline'])} ns, floor {fmt(inv['floor'])} ns",
+         S.n("invoke", "ours")),
+        ("emission: 1 handler, g_signal_emit_by_name from C", emi["ours"] / emi["baseline"], "≤ 1.05× baseline",
+         lambda r: r <= 1.05, "{:.2f}×",
+         f"ours {fmt(emi['ours'])} ns, baseline {fmt(emi['baseline'])} ns, floor {fmt(emi['floor'])} ns",
+         S.n("emit", "ours")),
+        ("lifecycle throughput at 100,000 live (baseline cost / ours)",
+         lc[("baseline", "100000")] / lc[("ours", "100000")], "≥ 2× baseline",
+         lambda r: r >= 2.0, "{:.2f}×",
+         f"ours {fmt(lc[('ours', '100000')])} ns/op, baseline {fmt(lc[('baseline', '100000')])} ns/op, "
+         f"floor {fmt(lc[('floor', '100000')])} ns/op",
+         S.n("lifecycle", "ours", "100000")),
+        ("lifecycle cost at 1,000,000 live / at 1,000 live (ours)",
+         lc[("ours", "1000000")] / lc[("ours", "1000")], "≤ 1.2×",
+         lambda r: r <= 1.2, "{:.2f}×",
+         f"ours {fmt(lc[('ours', '1000')])} → {fmt(lc[('ours', '1000000')])} ns/op; "
+         f"baseline {fmt(lc[('baseline', '1000')])} → {fmt(lc[('baseline', '1000000')])} ns/op "
+         f"({lc[('baseline', '1000000')] / lc[('baseline', '1000')]:.2f}×)",
+         S.n("lifecycle", "ours", "1000000")),
+        ("memory per live closure beyond GLib's, at 1,000,000", beyond["ours"], "≤ 96 bytes",
+         lambda r: r <= 96, "{:.0f} B",
+         f"RSS per closure: ours {fmt(mem[('ours', '1000000')])} B, baseline {fmt(mem[('baseline', '1000000')])} B, "
+         f"pure-C GClosure {fmt(mem[('floor', '1000000')])} B; baseline beyond GLib {fmt(beyond['baseline'])} B",
+         S.n("memory", "ours", "1000000")),
+        ("shutdown drain, 1,000,000 live (Gclosure.shutdown)", drain[("ours", "1000000")], "≤ 250 ms",
+         lambda r: r <= 250, "{:.1f} ms",
+         f"baseline releasing its 1,000,000 explicitly {fmt(drain[('baseline', '1000000')])} ms; "
+         f"g_closure_unref of 1,000,000 pure-C closures {fmt(drain[('floor', '1000000')])} ms",
+         S.n("drain", "ours", "1000000")),
+    ]
+
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    md = []
+    w = md.append
+    w("# Benchmarks: ocaml-gclosure against the lablgtk-style baseline")
+    w("")
+    w("Generated by `scripts/bench.sh` (bench/report.py); what each figure measures, and how, is in "
+      "[bench/README.md](README.md). Costs are wall-clock medians.")
+    w("")
+    w(f"- command: `{args.command}` (from the repository root)")
+    w(f"- date: {now}; commit {args.commit}")
+    w(f"- machine: {os.cpu_count()} cores (nproc {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()}), "
+      f"CPU \"{cpu_model()}\", {platform.system()} {platform.release()}; load average at start {args.load}")
+    w(f"- OCaml {args.ocaml}, GLib {args.glib}, default GC settings")
+    w(f"- rounds: {args.rounds}; measuring took {args.measure_seconds} s, the whole run "
+      f"{args.total_seconds} s before this report")
+    w("")
+    w("## Targets")
+    w("")
+    w("Ratio (or value) first. For costs the ratio is ours / baseline; for throughput it is "
+      "ours' throughput / the baseline's (= baseline ns per op / ours). Every number is the median of "
+      "the repetitions counted in the last column, ours, the baseline and the floor measured side by "
+      "side in each round.")
+    w("")
+    w("| figure | ratio or value | target | met | medians | reps |")
+    w("| --- | ---: | --- | :---: | --- | ---: |")
+    for name, r, tgt, ok, f, detail, n in targets:
+        w(f"| {name} | **{f.format(r)}** | {tgt} | {'yes' if ok(r) else '**no**'} | {detail} | {n} |")
+    w("")
+    w("## All figures")
+    w("")
+    w("Median (min–max) over the repetitions.")
+    w("")
+    w("| figure | live | ours | baseline | floor | unit |")
+    w("| --- | ---: | ---: | ---: | ---: | --- |")
+
+    def cell(fig, v, p):
+        if not S.values(fig, v, p):
+            return "–"
+        lo, hi = S.spread(fig, v, p)
+        return f"{fmt(M(fig, v, p))} ({fmt(lo)}–{fmt(hi)})"
+
+    w(f"| invoke (g_closure_invoke) | – | {cell('invoke', 'ours', '1')} | {cell('invoke', 'baseline', '1')} | {cell('invoke', 'floor', '1')} | ns/op |")
+    w(f"| emission (g_signal_emit_by_name) | – | {cell('emit', 'ours', '1')} | {cell('emit', 'baseline', '1')} | {cell('emit', 'floor', '1')} | ns/op |")
+    rows = [("lifecycle (create, connect, disconnect, release)", "lifecycle", "ns/op"),
+            ("create one more (while filling)", "create", "ns/op"),
+            ("memory: RSS growth per live closure", "memory", "bytes"),
+            ("minor GC pause (Gc.minor)", "minor_gc", "µs"),
+            ("drain: release all live closures", "drain", "ms")]
+    for label, fig, unit in rows:
+        for l in LIVES:
+            w(f"| {label} | {int(l):,} | {cell(fig, 'ours', l)} | {cell(fig, 'baseline', l)} | {cell(fig, 'floor', l)} | {unit} |")
+    w("")
+    w("Memory at 1,000 and 100,000 live is at page granularity and includes heap growth steps, so only "
+      "the 1,000,000 row is a per-closure figure. The drain is `Gclosure.shutdown ()` for ours (roots "
+      "released; the GClosures themselves stay until their handles are collected), the explicit release "
+      "of every handle for the baseline (g_closure_unref: closure freed, root removed), and "
+      "g_closure_unref of every pure-C closure for the floor.")
+    w("")
+
+    # ---- analysis ----
+    w("## Where the time goes (callgrind)")
+    w("")
+    if not prof:
+        w("(Profiles skipped: BENCH_PROFILE=0.)")
+    else:
+        w("`valgrind --tool=callgrind` counts instructions (Ir) inside the measured calls only "
+          "(`--toggle-collect` on `g_closure_invoke` and `g_signal_emit_by_name`; for lifecycle, "
+          "bench.exe switches counting on and off around each batch with `CALLGRIND_TOGGLE_COLLECT`; "
+          "lifecycle with 100,000 others live, 2 batches of 20,000). Numbers are Ir per operation; "
+          "instructions are not nanoseconds (cache misses and atomic operations cost more than their "
+          "count), but they are reproducible and show what each side executes.")
+        w("")
+        w("| case | ours Ir/op | baseline Ir/op | ratio | wall-clock ratio (above) |")
+        w("| --- | ---: | ---: | ---: | ---: |")
+        wall = {"invoke": inv["ours"] / inv["baseline"], "emit": emi["ours"] / emi["baseline"],
+                "lifecycle": lc[("ours", "100000")] / lc[("baseline", "100000")]}
+        for case in ["invoke", "emit", "lifecycle"]:
+            o, b = prof.get((case, "ours")), prof.get((case, "baseline"))
+            if o and b:
+                w(f"| {case} | {o['total']:,.0f} | {b['total']:,.0f} | {o['total'] / b['total']:.2f}× | {wall[case]:.2f}× |")
+        w("")
+        for case in ["invoke", "lifecycle"]:
+            o, b = prof.get((case, "ours")), prof.get((case, "baseline"))
+            if not (o and b):
+                continue
+            w(f"### {case}: named costs, Ir per op")
+            w("")
+            w("| function (and what it stands for) | how | ours | baseline |")
+            w("| --- | --- | ---: | ---: |")
+            for mode, key, label in NAMED[case]:
+                t = "incl" if mode == "i" else "excl"
+                xo, xb = find(o[t], key), find(b[t], key)
+                cellv = lambda x: fmt(x, 0) if x is not None and x >= 0.5 else "–"
+                w(f"| {label} | {'inclusive' if mode == 'i' else 'self'} | {cellv(xo)} | {cellv(xb)} |")
+            w("")
+            w(f"Top functions by self cost (Ir per op), {case}:")
+            w("")
+            w("| ours: function | Ir/op | baseline: function | Ir/op |")
+            w("| --- | ---: | --- | ---: |")
+            to = sorted(o["excl"].items(), key=lambda t: -t[1])[:15]
+            tb = sorted(b["excl"].items(), key=lambda t: -t[1])[:15]
+            for i in range(15):
+                a = to[i] if i < len(to) else ("", 0)
+                c = tb[i] if i < len(tb) else ("", 0)
+                w(f"| `{short(a[0])}` | {a[1]:,.0f} | `{short(c[0])}` | {c[1]:,.0f} |")
+            w("")
+    analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.md")
+    if os.path.exists(analysis):
+        w(open(analysis).read().rstrip())
+        w("")
+    with open(args.md, "w") as f:
+        f.write("\n".join(md))
+
+    plot(args.png, S, targets, args, now)
+
+
+def plot(path, S, targets, args, now):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    M = S.med
+    fig, axes = plt.subplots(2, 3, figsize=(17, 10))
+    fig.suptitle(f"ocaml-gclosure vs lablgtk-style baseline vs pure-C floor — medians of {args.rounds} rounds "
+                 f"({os.cpu_count()} cores, {cpu_model()}, OCaml {args.ocaml}, {now})", fontsize=12)
+    xs = [1_000, 100_000, 1_000_000]
+
+    def err(fig_, v, p):
+        m = M(fig_, v, p)
+        lo, hi = S.spread(fig_, v, p)
+        return m, [[m - lo], [hi - m]]
+
+    # (a) invoke and emission
+    ax = axes[0][0]
+    width = 0.26
+    for i, v in enumerate(VARIANTS):
+        for j, f in enumerate(["invoke", "emit"]):
+            m, e = err(f, v, "1")
+            ax.bar(j + (i - 1) * width, m, width, color=COLORS[v], yerr=e, capsize=3,
+                   label=LABELS[v] if j == 0 else None)
+            ax.text(j + (i - 1) * width, m + e[1][0], f"{m:.0f}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks([0, 1], ["g_closure_invoke\n(1 call)", "g_signal_emit_by_name\n(1 handler)"])
+    ax.set_ylabel("ns per call")
+    ax.set_title("Invoke and emission cost (lower is better)")
+    ax.legend(fontsize=8, loc="upper left")
+
+    # (b) lifecycle vs live
+    ax = axes[0][1]
+    for v in VARIANTS:
+        ys = [M("lifecycle", v, str(x)) for x in xs]
+        ax.plot(xs, ys, "o-", color=COLORS[v], label=LABELS[v])
+        for x, y in zip(xs, ys):
+            ax.annotate(f"{y:.0f}", (x, y), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("other closures alive")
+    ax.set_ylabel("ns per create+connect+disconnect+release")
+    ax.set_title("Lifecycle cost vs live closures (lower is better)")
+    ax.legend(fontsize=8)
+
+    # (c) memory at 1M
+    ax = axes[0][2]
+    floor = M("memory", "floor", "1000000")
+    for i, v in enumerate(VARIANTS):
+        m = M("memory", v, "1000000")
+        ax.bar(i, min(m, floor), color="#bbbbbb")
+        if v != "floor":
+            ax.bar(i, m - floor, bottom=floor, color=COLORS[v])
+            ax.text(i, m, f"{m:.0f} B\n(+{m - floor:.0f} beyond GLib)", ha="center", va="bottom", fontsize=8)
+        else:
+            ax.text(i, m, f"{m:.0f} B\n(GLib's closure)", ha="center", va="bottom", fontsize=8)
+    ax.axhline(floor + 96, color="black", ls="--", lw=1)
+    ax.text(2.4, floor + 96, "target: GLib + 96 B", ha="right", va="bottom", fontsize=8)
+    ax.set_xticks(range(3), ["ours", "baseline", "pure-C GClosure"])
+    ax.set_ylabel("RSS bytes per live closure")
+    ax.set_ylim(0, max(max(M("memory", v, "1000000") for v in VARIANTS), floor + 96) * 1.3)
+    ax.set_title("Memory per live closure at 1,000,000 (grey: GLib's own)")
+
+    # (d) minor GC pause
+    ax = axes[1][0]
+    for v in VARIANTS:
+        ys = [M("minor_gc", v, str(x)) for x in xs]
+        ax.plot(xs, ys, "o-", color=COLORS[v], label=LABELS[v])
+        for x, y in zip(xs, ys if v != "floor" else []):  # the floor sits on ours
+            ax.annotate(f"{y:,.0f}" if y >= 10 else f"{y:.1f}", (x, y), textcoords="offset points",
+                        xytext=(0, 6), ha="center", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("closures alive")
+    ax.set_ylabel("µs per Gc.minor ()")
+    ax.set_title("Minor GC pause vs live closures (not a target)")
+    ax.legend(fontsize=8)
+
+    # (e) drain
+    ax = axes[1][1]
+    for v in VARIANTS:
+        ys = [M("drain", v, str(x)) for x in xs]
+        ax.plot(xs, ys, "o-", color=COLORS[v], label={"ours": "ours: Gclosure.shutdown ()",
+                                                      "baseline": "baseline: explicit release of each",
+                                                      "floor": "floor: g_closure_unref of each"}[v])
+        ax.annotate(f"{ys[-1]:.0f} ms", (xs[-1], ys[-1]), textcoords="offset points", xytext=(-8, 4),
+                    ha="right", fontsize=8)
+    ax.axhline(250, color="black", ls="--", lw=1)
+    ax.text(1_000, 250, "target: 250 ms at 1,000,000", va="bottom", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("closures alive")
+    ax.set_ylabel("ms")
+    ax.set_title("Drain: releasing every live closure")
+    ax.legend(fontsize=8, loc="lower right")
+
+    # (f) targets
+    ax = axes[1][2]
+    ax.axis("off")
+    ax.set_title("Targets (ratio or value first)")
+    y = 0.95
+    for name, r, tgt, ok, f, _detail, _n in targets:
+        good = ok(r)
+        ax.text(0.0, y, ("MET  " if good else "MISSED  ") + f.format(r), color="#2ca02c" if good else "#d62728",
+                fontsize=11, fontweight="bold", transform=ax.transAxes, va="top")
+        ax.text(0.0, y - 0.055, f"{name}\ntarget {tgt}", fontsize=8.5, transform=ax.transAxes, va="top")
+        y -= 0.16
+    fig.tight_layout(rect=[0, 0, 1, 0.96])
+    fig.savefig(path, dpi=90)
+
+
+if __name__ == "__main__":
+    main()

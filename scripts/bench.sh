@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Builds and runs the benchmarks (bench/README.md), then writes
+# bench/results.md (tables, machine, command, date) and bench/results.png.
+#
+#   ./scripts/bench.sh            # the full run (about 3 minutes on 2 cores)
+#   BENCH_ROUNDS=5 BENCH_PROFILE=0 ./scripts/bench.sh   # fewer rounds, no callgrind
+#
+# Every figure is the median of the repetitions of BENCH_ROUNDS rounds (7 by
+# default, at least 5); each round runs ours, the baseline and the floor side
+# by side, in an order that rotates from round to round. Then, unless
+# BENCH_PROFILE=0, callgrind counts the instructions of invoke, emission and
+# lifecycle for ours and the baseline (function-level table in results.md).
+set -euo pipefail
+bench_t0=$SECONDS
+bench_cmd="./scripts/bench.sh${*:+ $*}"
+[ -n "${BENCH_ROUNDS:-}" ] && bench_cmd="BENCH_ROUNDS=$BENCH_ROUNDS $bench_cmd"
+[ -n "${BENCH_PROFILE:-}" ] && bench_cmd="BENCH_PROFILE=$BENCH_PROFILE $bench_cmd"
+# shellcheck source=scripts/setup.sh
+source "$(dirname "$0")/setup.sh"
+set -euo pipefail
+cd "$OCAML_GCLOSURE_ROOT"
+
+ROUNDS=${BENCH_ROUNDS:-7}
+PROFILE=${BENCH_PROFILE:-1}
+[ "$ROUNDS" -ge 5 ] || { echo "bench.sh: BENCH_ROUNDS must be at least 5" >&2; exit 2; }
+
+say() { printf '[bench] %s\n' "$*" >&2; }
+
+# ---- Python with matplotlib, for the plot (a venv in the cache folder) ----
+venv=$GC_CACHE/bench-venv
+if ! "$venv/bin/python" -c 'import matplotlib' 2>/dev/null; then
+  say "installing matplotlib into $venv (once)"
+  if ! python3 -m venv "$venv" 2>/dev/null; then
+    # Debian's python3 has venv (and ensurepip) in a separate package.
+    sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" apt-get install -y -qq python3-venv >/dev/null
+    python3 -m venv "$venv"
+  fi
+  "$venv/bin/pip" install -q matplotlib
+fi
+
+# ---- build -------------------------------------------------------------------
+say "building bench.exe"
+dune build ./bench/bench.exe
+B=$OCAML_GCLOSURE_ROOT/_build/default/bench/bench.exe
+
+out=bench/results.raw.txt
+: >"$out"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+variants=(ours baseline floor)
+rotated() { # rotated R: the variants starting at index R mod 3
+  local r=$1 i; for i in 0 1 2; do printf '%s ' "${variants[$(((i + r) % 3))]}"; done
+}
+
+# ---- measurements --------------------------------------------------------------
+for round in $(seq 1 "$ROUNDS"); do
+  say "round $round/$ROUNDS"
+  "$B" invoke 1000000 3 >>"$out"
+  "$B" emit 1000000 3 >>"$out"
+  for live in 1000 100000 1000000; do
+    for v in $(rotated "$round"); do
+      "$B" lifecycle "$v" "$live" 100000 3 >>"$out"
+    done
+  done
+done
+measure_s=$((SECONDS - bench_t0))
+
+# ---- callgrind: instruction counts by function ------------------------------------
+cg=$OCAML_GCLOSURE_ROOT/_build/bench-callgrind
+rm -rf "$cg"; mkdir -p "$cg"
+if [ "$PROFILE" != 0 ]; then
+  say "callgrind profiles (invoke, emission, lifecycle at 100,000 live)"
+  vg() { valgrind --tool=callgrind --collect-atstart=no "$@" >/dev/null 2>&1; }
+  for v in ours baseline; do
+    # invoke: 1 check call + 10,000 warm-up + 100,000 measured calls
+    vg --callgrind-out-file="$cg/invoke.$v.out" --toggle-collect=g_closure_invoke "$B" invoke 100000 1 "$v"
+    echo 110001 >"$cg/invoke.$v.ops"
+    # emission: 10,000 warm-up + 100,000 measured emissions
+    vg --callgrind-out-file="$cg/emit.$v.out" --toggle-collect=g_signal_emit_by_name "$B" emit 100000 1 "$v"
+    echo 110000 >"$cg/emit.$v.ops"
+    # lifecycle: 1 warm-up + 1 measured batch of 20,000, 100,000 others live
+    # (bench.exe switches counting on and off around each batch itself)
+    vg --callgrind-out-file="$cg/lifecycle.$v.out" "$B" lifecycle "$v" 100000 20000 1
+    echo 40000 >"$cg/lifecycle.$v.ops"
+  done
+fi
+
+say "writing bench/results.md and bench/results.png"
+"$venv/bin/python" bench/report.py \
+  --raw "$out" --callgrind "$cg" --md bench/results.md --png bench/results.png \
+  --command "$bench_cmd" --rounds "$ROUNDS" \
+  --ocaml "$(ocamlopt -version)" --glib "$(pkg-config --modversion glib-2.0)" \
+  --commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  --load "$load_before" --measure-seconds "$measure_s" --total-seconds "$((SECONDS - bench_t0))"
+say "done in $((SECONDS - bench_t0)) s: bench/results.md, bench/results.png"
