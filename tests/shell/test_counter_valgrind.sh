@@ -17,13 +17,8 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 1
 name=test_counter_valgrind
-passed=0; failed=0
-check() { # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok   $what"
-  else failed=$((failed + 1)); echo "FAIL $what"; fi
-}
-finish() { echo "$name: $passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
+# shellcheck source=tests/shell/lib/check.sh
+source "$root/tests/shell/lib/check.sh"
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 clicks=3
