@@ -117,6 +117,27 @@ let () =
       assert (List.mem "mapped" !log);
       assert (List.mem "timeout ran 3 times" !log);
       assert (not (List.mem "never" !log)));
+  Check.case "a boolean-returning GTK signal: GtkWindow::close-request gets set_result's value" (fun () ->
+      Gtk4.init ();
+      let w = Gobject.unsafe_create ~classe:"GtkWindow" [ ("title", `STRING (Some "t")) ] in
+      let types = ref [] in
+      let keep_open = ref true in
+      let callback =
+        Gobject.Closure.create (fun argv ->
+            types := Gobject.Type.name (Gobject.Closure.get_result_type argv) :: !types;
+            Gobject.Closure.set_result argv (`BOOL !keep_open))
+      in
+      ignore (Gobject.Signal.connect_by_name w ~name:"close-request" ~callback ~after:false);
+      assert (Gobject.Signal.emit_by_name w ~name:"close-request" ~params:[] = `BOOL true);
+      keep_open := false;
+      assert (Gobject.Signal.emit_by_name w ~name:"close-request" ~params:[] = `BOOL false);
+      assert (!types = [ "gboolean"; "gboolean" ]);
+      expect_invalid ~mentions:[ "set_result"; "`INT"; "gboolean" ] (fun () ->
+          let err = ref None in
+          let cb = Gobject.Closure.create (fun argv -> try Gobject.Closure.set_result argv (`INT 1) with e -> err := Some e) in
+          ignore (Gobject.Signal.connect_by_name w ~name:"close-request" ~callback:cb ~after:true);
+          ignore (Gobject.Signal.emit_by_name w ~name:"close-request" ~params:[]);
+          Option.iter raise !err));
   Gclosure.shutdown ();
   Check.case "after shutdown: live = 0, and Gtk4 calls raise Closed" (fun () ->
       assert ((Gclosure.stats ()).live = 0);
