@@ -211,6 +211,13 @@ module Data = struct
       inj = (fun s -> `STRING (Some s));
     }
 
+  let caml =
+    {
+      kind = "GclosureCaml";
+      proj = (function `CAML v -> Obj.obj v | d -> mismatch "caml" d);
+      inj = (fun v -> `CAML (Obj.repr v));
+    }
+
   let gobject_option =
     {
       kind = "GObject";

@@ -39,7 +39,9 @@ type data_get = [ basic | `NONE | `OBJECT of unit obj option ]
     [`INT64]; gfloat, gdouble → [`FLOAT]; strings → [`STRING]; objects →
     [`OBJECT]; gpointer and boxed types → [`POINTER] (the address, borrowed:
     valid only while the value is); a GParamSpec (as in [notify]) →
-    [`STRING] of the property's name; [G_TYPE_NONE] → [`NONE]. *)
+    [`STRING] of the property's name; the boxed type [GclosureCaml] (an
+    OCaml value kept alive by a root while a GValue holds it) → [`CAML];
+    [G_TYPE_NONE] → [`NONE]. *)
 
 type 'a data_set =
   [ basic
@@ -228,4 +230,9 @@ module Data : sig
   (** Raises [Invalid_argument] on a NULL object. *)
 
   val gobject_option : 'a obj option data_conv
+
+  val caml : 'a data_conv
+  (** Any OCaml value, in a GValue of type [GclosureCaml] (rooted while the
+      GValue holds it). Unsafe like [Obj.magic]: [proj] trusts the caller
+      about the type. *)
 end

@@ -142,6 +142,13 @@ pub unsafe fn read(v: *const GValue) -> Result<Data, String> {
                 let p = gobj::g_value_get_pointer(v);
                 Data::Pointer((!p.is_null()).then_some(p as Int))
             }
+            gobj::G_TYPE_BOXED if t == crate::caml_boxed::gtype() => {
+                let p = gobj::g_value_get_boxed(v);
+                if p.is_null() {
+                    return Err("an empty GclosureCaml value".into());
+                }
+                Data::Caml(Value::new(crate::caml_boxed::get(p)))
+            }
             gobj::G_TYPE_BOXED => {
                 let p = gobj::g_value_get_boxed(v);
                 Data::Pointer((!p.is_null()).then_some(p as Int))
@@ -230,6 +237,10 @@ pub unsafe fn write(v: *mut GValue, d: &Data) -> Result<(), String> {
                     gobj::g_value_set_string(v, c.as_ptr())
                 }
             },
+            (gobj::G_TYPE_BOXED, Data::Caml(c)) if t == crate::caml_boxed::gtype() => {
+                let b = crate::caml_boxed::new_boxed(c.raw().0).ok_or("cannot root the value")?;
+                gobj::g_value_take_boxed(v, b)
+            }
             (gobj::G_TYPE_POINTER, Data::Pointer(p)) => {
                 gobj::g_value_set_pointer(v, p.unwrap_or(0) as *mut std::ffi::c_void)
             }

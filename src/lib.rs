@@ -15,6 +15,7 @@
 
 #![warn(missing_docs)]
 
+pub mod caml_boxed;
 pub mod closure;
 pub mod deferred;
 pub mod embed;

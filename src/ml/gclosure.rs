@@ -34,6 +34,7 @@ pub fn ml_gclosure_init() {
     unsafe {
         ocaml_boxroot_sys::boxroot_setup();
         super::cache_exceptions();
+        crate::caml_boxed::gtype(); // registered up front, so Type.from_name finds it
     }
 }
 

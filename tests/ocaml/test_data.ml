@@ -110,4 +110,16 @@ let () =
       assert (Option.is_some (Data.gobject_option.proj (Property.get_dyn c "proxy-resolver")));
       Check.expect_invalid_arg ~mentions:[ "Gobject.Data.int"; "`BOOL" ] (fun () ->
           Data.int.proj (Property.get_dyn a "enabled")));
+  Check.case "`CAML values in a GValue (GclosureCaml), kept alive across GCs" (fun () ->
+      let gv = Value.create (Type.from_name "GclosureCaml") in
+      Value.set gv (Data.caml.inj (List.init 100 string_of_int));
+      Gc.full_major ();
+      Gc.compact ();
+      let back : string list = Data.caml.proj (Value.get gv) in
+      assert (List.length back = 100 && List.nth back 42 = "42");
+      (* a second value holds its own root *)
+      let gv2 = Value.create (Type.from_name "GclosureCaml") in
+      (match Value.get gv with `CAML v -> Value.set gv2 (`CAML v) | _ -> assert false);
+      Gc.full_major ();
+      assert ((Data.caml.proj (Value.get gv2) : string list) = back));
   Check.finish "test_data"
