@@ -52,6 +52,17 @@ let () =
       (* G_SOCKET_FAMILY_IPV6 = 10 *)
       Property.set_dyn c "family" (`INT 10);
       assert (Property.get_dyn c "family" = `INT 10));
+  Check.case "double properties and a signal with no argument (GtkAdjustment)" (fun () ->
+      let adj = unsafe_create ~classe:"GtkAdjustment" [ ("upper", `DOUBLE 100.); ("value", `DOUBLE 42.5) ] in
+      assert (Property.get_dyn adj "value" = `FLOAT 42.5);
+      let seen = ref [] in
+      let callback = Closure.create (fun argv ->
+          match Closure.get argv ~pos:0 with
+          | `OBJECT (Some o) -> seen := Property.get_dyn o "value" :: !seen
+          | _ -> ()) in
+      ignore (Signal.connect_by_name adj ~name:"value-changed" ~callback ~after:false);
+      Property.set_dyn adj "value" (`FLOAT 7.25);
+      assert (!seen = [ `FLOAT 7.25 ]));
   Check.case "flags property by value (GApplication)" (fun () ->
       let app = unsafe_create ~classe:"GApplication" [ ("application-id", `STRING (Some "org.example.T")) ] in
       (* G_APPLICATION_NON_UNIQUE = 32 *)
