@@ -170,6 +170,17 @@ impl Runtime {
         Ok(())
     }
 
+    /// Runs `f` (typically a main loop: `app.run()`) with the domain lock
+    /// released, so that closures invoked on other threads (GIO workers,
+    /// threads OCaml never saw) can take it; callbacks on this thread take
+    /// it back for their call.
+    pub fn run_unlocked<R>(&self, f: impl FnOnce() -> R) -> R {
+        // SAFETY: this thread holds the lock (it started the runtime and
+        // `self` is not Send) and holds no OCaml value across `f`.
+        let _unlocked = unsafe { crate::lock::Released::new() };
+        f()
+    }
+
     /// A safe point: releases queued roots and deferred references now.
     pub fn flush(&self) {
         // SAFETY: domain lock held; not inside a GC finalizer.

@@ -83,7 +83,12 @@ fn main() -> glib::ExitCode {
             app.quit();
         }
     });
-    let code = app.run_with_args(&[] as &[&str]);
+    // The main loop runs without the OCaml domain lock; callbacks take it.
+    let code = {
+        let rt = ocaml.borrow();
+        let rt = rt.as_ref().expect("runtime");
+        rt.run_unlocked(|| app.run_with_args(&[] as &[&str]))
+    };
     let ocaml = ocaml.borrow_mut().take().expect("runtime");
     ocaml.flush();
     let s = ocaml.stats();

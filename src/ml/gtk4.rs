@@ -161,8 +161,9 @@ thread_local! {
 }
 
 /// `Gtk4.Application.run app argv`: runs the main loop until the
-/// application quits; returns its exit status. The domain lock stays held:
-/// callbacks run on this thread, inside this call.
+/// application quits; returns its exit status. The domain lock is released
+/// while the loop waits: each callback takes it back for its call, so other
+/// OCaml threads run meanwhile and GLib threads can call OCaml callbacks.
 #[ocaml::func]
 #[ocaml::sig("obj -> string array -> int")]
 pub fn ml_gtk4_application_run(app: &ObjHandle, argv: Vec<String>) -> R<ocaml::Int> {
@@ -189,6 +190,9 @@ pub fn ml_gtk4_application_run(app: &ObjHandle, argv: Vec<String>) -> R<ocaml::I
     // NULL-terminated array of `args.len()` C strings that live until the
     // call returns (GLib copies what it keeps).
     let status = unsafe {
+        // SAFETY (of the release): domain lock held (external); nothing
+        // unrooted is used after the run (`app` is not touched again).
+        let _unlocked = crate::lock::Released::new();
         gtk::gio::ffi::g_application_run(
             a.upcast_ref::<gtk::gio::Application>().to_glib_none().0,
             args.len() as i32,

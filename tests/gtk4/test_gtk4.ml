@@ -3,6 +3,9 @@
 
 let expect_invalid = Check.expect_invalid_arg
 
+external start_emitters : 'a Gobject.obj -> string -> int -> int -> unit = "test_start_emitters"
+external join_emitters : unit -> unit = "test_join_emitters"
+
 let () =
   Check.case "before Gtk4.init: not initialised, widgets refused naming Gtk4.init" (fun () ->
       assert (not (Gtk4.is_initialized ()));
@@ -117,6 +120,27 @@ let () =
       assert (List.mem "mapped" !log);
       assert (List.mem "timeout ran 3 times" !log);
       assert (not (List.mem "never" !log)));
+  Check.case "during Application.run, GLib threads OCaml never saw run OCaml callbacks" (fun () ->
+      let app = Gtk4.Application.create ~unique:false ~id:"org.ocaml_gclosure.ThreadsTest" () in
+      let o = Gobject.unsafe_create ~classe:"GCancellable" [] in
+      let calls = Atomic.make 0 and total = 4 * 2_000 in
+      ignore
+        (Gobject.Signal.connect_by_name o ~name:"cancelled" ~after:false
+           ~callback:(Gobject.Closure.create (fun _ -> Atomic.incr calls)));
+      let t0 = Unix.gettimeofday () in
+      ignore
+        (Gtk4.Application.on_activate app (fun app ->
+             start_emitters o "cancelled" 4 2_000;
+             ignore
+               (Gtk4.Timeout.add ~ms:10 (fun () ->
+                    let finished = Atomic.get calls >= total || Unix.gettimeofday () -. t0 > 20. in
+                    if finished then Gtk4.Application.quit app;
+                    not finished))));
+      ignore (Gtk4.Application.run app);
+      (* all counted while the main loop ran, not after it returned *)
+      let during = Atomic.get calls in
+      join_emitters ();
+      if during <> total then failwith (Printf.sprintf "%d of %d callbacks ran during the main loop" during total));
   Check.case "a boolean-returning GTK signal: GtkWindow::close-request gets set_result's value" (fun () ->
       Gtk4.init ();
       let w = Gobject.unsafe_create ~classe:"GtkWindow" [ ("title", `STRING (Some "t")) ] in
