@@ -14,8 +14,10 @@
 //!
 //! The OCaml callback has type `Gobject.Closure.argv -> unit`, exactly as
 //! for `Gobject.Closure.create`. Everything here runs on the thread that
-//! started the runtime (the types are not `Send`), which holds the OCaml
-//! domain lock for as long as the [`Runtime`] lives.
+//! started the runtime (the types are not `Send`). That thread holds the
+//! OCaml domain lock, except inside [`Runtime::run_unlocked`] (run the main
+//! loop there): then each call of this API, and each OCaml callback, takes
+//! the lock for its own duration.
 
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -106,6 +108,7 @@ impl Runtime {
 
     /// The OCaml value registered as `name` (`Callback.register name f`).
     pub fn callback(&self, name: &str) -> Result<Callback, Error> {
+        let _lock = lock_for_this_call();
         let c = std::ffi::CString::new(name).map_err(|_| Error::UnknownCallback(name.into()))?;
         // SAFETY: the runtime runs and this thread holds the domain lock
         // (`self` exists and is not Send).
@@ -120,6 +123,7 @@ impl Runtime {
 
     /// A new GClosure that calls `cb` (an `argv -> unit` OCaml function).
     pub fn closure(&self, cb: &Callback) -> Result<glib::Closure, Error> {
+        let _lock = lock_for_this_call();
         // SAFETY: domain lock held (see `callback`); `cb` roots a function
         // value of the required type (the caller's contract with its OCaml code).
         unsafe { closure::create_glib(cb.root.get()) }.map_err(|_| Error::Closed)
@@ -149,6 +153,7 @@ impl Runtime {
             return Err(Error::Invalid(format!("call_with_objects {name:?}: 1 to 3 objects, {} given", objects.len())));
         }
         let f = self.callback(name)?;
+        let _lock = lock_for_this_call();
         // Each handle is rooted (ocaml-rs roots the values it allocates).
         let args: Vec<ocaml::Value> = objects
             .iter()
@@ -183,6 +188,7 @@ impl Runtime {
 
     /// A safe point: releases queued roots and deferred references now.
     pub fn flush(&self) {
+        let _lock = lock_for_this_call();
         // SAFETY: domain lock held; not inside a GC finalizer.
         unsafe { lifecycle::flush() }
     }
@@ -191,6 +197,13 @@ impl Runtime {
     pub fn stats(&self) -> Stats {
         lifecycle::stats()
     }
+}
+
+/// The domain lock for one call of the API, when this thread does not hold
+/// it (inside [`Runtime::run_unlocked`], GLib calls Rust handlers without
+/// it). The thread that started the runtime is known to it.
+fn lock_for_this_call() -> Option<crate::lock::Acquired> {
+    (!crate::lock::held()).then(crate::lock::acquire)
 }
 
 impl Callback {
@@ -202,7 +215,8 @@ impl Callback {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        // SAFETY: domain lock held; the runtime still runs.
+        let _lock = lock_for_this_call();
+        // SAFETY: domain lock held (here or taken above); the runtime still runs.
         unsafe { lifecycle::shutdown() };
         STATE.store(STOPPED, Ordering::Release);
     }

@@ -130,6 +130,8 @@ let () =
       let t0 = Unix.gettimeofday () in
       ignore
         (Gtk4.Application.on_activate app (fun app ->
+             (* a window keeps the application running until quit *)
+             Gtk4.Window.present (Gtk4.Window.create ~title:"threads" app);
              start_emitters o "cancelled" 4 2_000;
              ignore
                (Gtk4.Timeout.add ~ms:10 (fun () ->
