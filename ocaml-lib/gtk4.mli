@@ -101,9 +101,10 @@ module Application : sig
   (** Runs the main loop until the application quits ({!quit}, or its last
       window is destroyed) and returns the exit status. [argv] (default:
       the program's name only) is parsed by GApplication, which rejects
-      options it does not know. The callbacks run inside this call, on
-      this thread, with the domain lock held: other OCaml threads of this
-      domain do not run meanwhile.
+      options it does not know. The domain lock is released while the
+      loop waits: other OCaml threads run meanwhile, and each callback takes
+      the lock back for its call (on this thread, or on a GLib thread that
+      emits a signal).
       @raise Invalid_argument when an application is already running on
       this thread. *)
 
