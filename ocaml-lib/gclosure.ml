@@ -1,4 +1,4 @@
-exception Closed
+exception Closed = Gclosure_state.Closed
 
 type stats = {
   live : int;
@@ -21,6 +21,7 @@ external init : unit -> unit = "ml_gclosure_init"
 let alarm = Gc.create_alarm (fun () -> if not (is_closed ()) then flush ())
 
 let shutdown () =
+  Atomic.set Gclosure_state.closed true;
   Gc.delete_alarm alarm;
   shutdown_ext ()
 

@@ -84,13 +84,20 @@ module Repr = struct
     | Pointer p -> `POINTER (Option.map Nativeint.of_int p)
 end
 
-external get_type : 'a obj -> g_type = "ml_gobject_get_type"
-external is_a : 'a obj -> string -> bool = "ml_gobject_is_a"
+external get_type_ : 'a obj -> g_type = "ml_gobject_get_type"
+external is_a_ : 'a obj -> string -> bool = "ml_gobject_is_a"
+
+(* Each wrapper of an external checks the closed flag first (see
+   Gclosure_state.check): after shutdown, no external is entered. *)
+let check = Gclosure_state.check
+let get_type o = check (); get_type_ o
+let is_a o name = check (); is_a_ o name
 
 external unsafe_create_repr : string -> (string * Repr.t) array -> 'a obj
   = "ml_gobject_unsafe_create"
 
 let unsafe_create ~classe params =
+  check ();
   unsafe_create_repr classe
     (Array.of_list (List.map (fun (n, v) -> (n, Repr.of_set v)) params))
 
@@ -98,25 +105,36 @@ let dyn_param name (v : 'a data_set) : string * unit data_set =
   (name, (Obj.magic v : unit data_set))
 
 module Type = struct
-  external from_name : string -> g_type = "ml_gobject_type_from_name"
-  external name : g_type -> string = "ml_gobject_type_name"
-  external is_a : g_type -> g_type -> bool = "ml_gobject_type_is_a"
+  external from_name_ : string -> g_type = "ml_gobject_type_from_name"
+  external name_ : g_type -> string = "ml_gobject_type_name"
+  external is_a_ : g_type -> g_type -> bool = "ml_gobject_type_is_a"
+
+  let from_name n = check (); from_name_ n
+  let name t = check (); name_ t
+  let is_a t p = check (); is_a_ t p
 end
 
 module Value = struct
-  external create : g_type -> g_value = "ml_gobject_value_create"
+  external create_ : g_type -> g_value = "ml_gobject_value_create"
   external get_repr : g_value -> Repr.t = "ml_gobject_value_get"
   external set_repr : g_value -> Repr.t -> unit = "ml_gobject_value_set"
-  external get_type : g_value -> g_type = "ml_gobject_value_get_type"
+  external get_type_ : g_value -> g_type = "ml_gobject_value_get_type"
 
-  let get v = Repr.to_get (get_repr v)
-  let set v d = set_repr v (Repr.of_set d)
+  let create t = check (); create_ t
+  let get v = check (); Repr.to_get (get_repr v)
+  let set v d = check (); set_repr v (Repr.of_set d)
+  let get_type v = check (); get_type_ v
 end
 
 module Closure = struct
   type argv
 
-  external create : (argv -> unit) -> g_closure = "ml_gobject_closure_create"
+  external create_ : (argv -> unit) -> g_closure = "ml_gobject_closure_create"
+
+  let create f = check (); create_ f
+
+  (* The accessors below run inside callbacks, which do not run after
+     shutdown: no check needed. *)
   external nargs : argv -> int = "ml_gobject_closure_nargs"
   external nth_ : argv -> int -> g_value = "ml_gobject_closure_nth"
   external get_ : argv -> int -> Repr.t = "ml_gobject_closure_get"
@@ -138,25 +156,30 @@ module Signal = struct
   external connect_ : 'a obj -> string -> g_closure -> bool -> id
     = "ml_gobject_signal_connect_by_name"
 
-  external disconnect : 'a obj -> id -> unit = "ml_gobject_signal_disconnect"
+  external disconnect_ : 'a obj -> id -> unit = "ml_gobject_signal_disconnect"
+
+  let disconnect o id = check (); disconnect_ o id
 
   external emit_ : 'a obj -> string -> Repr.t array -> Repr.t
     = "ml_gobject_signal_emit_by_name"
 
-  let connect_by_name obj ~name ~callback ~after = connect_ obj name callback after
+  let connect_by_name obj ~name ~callback ~after = check (); connect_ obj name callback after
 
   let emit_by_name obj ~name ~params =
+    check ();
     Repr.to_get (emit_ obj name (Array.of_list (List.map Repr.of_set params)))
 end
 
 module Property = struct
   external set_repr : 'a obj -> string -> Repr.t -> unit = "ml_gobject_property_set"
   external get_repr : 'a obj -> string -> Repr.t = "ml_gobject_property_get"
-  external get_type : 'a obj -> string -> g_type = "ml_gobject_property_get_type"
-  external notify : 'a obj -> string -> unit = "ml_gobject_property_notify"
+  external get_type_ : 'a obj -> string -> g_type = "ml_gobject_property_get_type"
+  external notify_ : 'a obj -> string -> unit = "ml_gobject_property_notify"
 
-  let set_dyn o name d = set_repr o name (Repr.of_set d)
-  let get_dyn o name = Repr.to_get (get_repr o name)
+  let set_dyn o name d = check (); set_repr o name (Repr.of_set d)
+  let get_dyn o name = check (); Repr.to_get (get_repr o name)
+  let get_type o name = check (); get_type_ o name
+  let notify o name = check (); notify_ o name
 end
 
 type 'a data_conv = {

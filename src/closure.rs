@@ -36,7 +36,7 @@ pub unsafe fn create(callback: sys::Value) -> Result<*mut GClosure, ClosedError>
         // unless memory runs out.
         let root = unsafe { ocaml_boxroot_sys::boxroot_create(callback) }
             .expect("ocaml-gclosure: boxroot_create failed (out of memory?)");
-        CallbackRoot(Root(root))
+        CallbackRoot(Root(root), std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()))
     })?;
     // SAFETY: the shim makes a plain GClosure whose data is the key, an
     // integer that GLib never dereferences.
@@ -49,6 +49,8 @@ pub unsafe fn create(callback: sys::Value) -> Result<*mut GClosure, ClosedError>
         gobj::g_closure_ref(c);
         gobj::g_closure_sink(c);
     }
+    // For shutdown's GLib-side invalidation (see lifecycle::shutdown).
+    REGISTRY.with_live(key, |cb| cb.1.store(c, std::sync::atomic::Ordering::Release));
     Ok(c)
 }
 

@@ -8,7 +8,9 @@
 //!
 //! [`shutdown`] runs once, in this order:
 //! 1. close the registry: from now on no closure can be created;
-//! 2. invalidate every live closure: no invocation can reach OCaml;
+//! 2. invalidate every live closure on the GLib side (`g_closure_invalidate`:
+//!    GLib disconnects its signal handlers) and in the registry: no
+//!    invocation can reach OCaml;
 //! 3. release every root and deferred reference, with the lock held;
 //! 4. close the allocation gate: from now on no thread of any domain makes a
 //!    runtime allocation through the library (custom blocks use the
@@ -24,8 +26,12 @@ use ocaml::root::Root;
 use crate::deferred;
 use crate::registry::{Registry, Stats};
 
-/// An OCaml callback rooted by a boxroot, as stored in the registry.
-pub struct CallbackRoot(pub Root);
+/// An OCaml callback rooted by a boxroot, as stored in the registry, with
+/// the GClosure that calls it (set right after the closure is made; null
+/// before). The pointer is only used while the entry is live: GLib runs the
+/// invalidate notifier, which takes the entry out of the live state under
+/// the registry's lock, before it can free the closure.
+pub struct CallbackRoot(pub Root, pub std::sync::atomic::AtomicPtr<glib::gobject_ffi::GClosure>);
 
 // SAFETY: the root's value is read only by threads holding a domain lock
 // (the marshaller checks it), and boxroot allows deleting a root from any
@@ -80,6 +86,29 @@ pub unsafe fn shutdown() {
         return;
     }
     REGISTRY.close();
+    // GLib side. Each live closure is referenced under the registry's read
+    // lock (it cannot be freed before its invalidate notifier has taken it
+    // out of the live state, which needs the write lock), then invalidated
+    // and released without any registry lock held (the notifier takes it).
+    let mut closures = Vec::new();
+    REGISTRY.for_each_live(|cb| {
+        let c = cb.1.load(Ordering::Acquire);
+        if !c.is_null() {
+            // SAFETY: the entry is live, so GLib has not run its invalidate
+            // notifier, so the closure is not freed and its count is > 0.
+            unsafe { glib::gobject_ffi::g_closure_ref(c) };
+            closures.push(c);
+        }
+    });
+    for c in closures {
+        // SAFETY: we hold the reference taken above; invalidation runs
+        // GLib's notifiers (ours, signal handlers' removal), no OCaml code.
+        unsafe {
+            glib::gobject_ffi::g_closure_invalidate(c);
+            glib::gobject_ffi::g_closure_unref(c);
+        }
+    }
+    // Registry side, for any entry whose closure was not made yet.
     REGISTRY.invalidate_all();
     // SAFETY: forwarded precondition.
     unsafe { flush() };

@@ -230,6 +230,18 @@ impl<P> Registry<P> {
         out
     }
 
+    /// Runs `f` on the payload of every live entry, under the read lock (so
+    /// no entry can leave the live state meanwhile: [`invalidate`](Self::invalidate)
+    /// waits). `f` must be short and must not call back into the registry.
+    pub fn for_each_live(&self, mut f: impl FnMut(&P)) {
+        let s = self.read();
+        for slot in s.slots.iter().filter(|slot| slot.state == State::Live) {
+            if let Some(p) = &slot.payload {
+                f(p);
+            }
+        }
+    }
+
     /// Invalidates every live entry (see [`invalidate`](Self::invalidate)),
     /// returning their keys. Shutdown's first step.
     pub fn invalidate_all(&self) -> Vec<Key> {

@@ -73,6 +73,10 @@ fn rust_api_end_to_end() {
     let s = ocaml_gclosure::stats();
     assert_eq!((s.live, s.pending_release), (0, 0));
     assert_eq!(s.released, s.created);
-    emit(&obj); // stale closures do nothing
+    // Shutdown invalidated the closures on the GLib side too: GLib removed
+    // their handlers.
+    let id = glib::subclass::signal::SignalId::lookup("cancelled", obj.type_()).unwrap();
+    assert!(!glib::signal::signal_has_handler_pending(&obj, id, None, true), "handlers left connected");
+    emit(&obj); // and nothing can reach OCaml
     assert_eq!(Runtime::start().err(), Some(Error::AlreadyStarted));
 }
