@@ -30,7 +30,14 @@ fn compile_shim() {
 }
 
 /// The OCaml modules of the library, in link order.
-const LIBRARY_ML: [&str; 4] = ["ocaml-lib/gclosure.mli", "ocaml-lib/gclosure.ml", "ocaml-lib/gobject.mli", "ocaml-lib/gobject.ml"];
+const LIBRARY_ML: [&str; 6] = [
+    "ocaml-lib/gclosure_state.mli",
+    "ocaml-lib/gclosure_state.ml",
+    "ocaml-lib/gclosure.mli",
+    "ocaml-lib/gclosure.ml",
+    "ocaml-lib/gobject.mli",
+    "ocaml-lib/gobject.ml",
+];
 
 /// Compiles the library's modules and `own` into `$OUT_DIR/<name>/<name>.o`,
 /// with the OCaml runtime inside. `None` when a source is missing (dune
