@@ -46,6 +46,9 @@ pub unsafe fn create(callback: sys::Value) -> Result<*mut GClosure, ClosedError>
     unsafe {
         gobj::g_closure_set_marshal(c, Some(marshal));
         gobj::g_closure_add_invalidate_notifier(c, key as gpointer, Some(on_invalidate));
+        // GLib skips invalidation when two threads drop the last two
+        // references at once; finalization is never skipped.
+        gobj::g_closure_add_finalize_notifier(c, key as gpointer, Some(on_invalidate));
         gobj::g_closure_ref(c);
         gobj::g_closure_sink(c);
     }
@@ -70,7 +73,8 @@ pub unsafe fn create_glib(callback: sys::Value) -> Result<glib::Closure, ClosedE
     }
 }
 
-/// GLib's invalidate notifier: only the state flip and the queueing.
+/// GLib's invalidate (and finalize) notifier: only the state flip and the
+/// queueing; the second call for a closure does nothing.
 unsafe extern "C" fn on_invalidate(data: gpointer, _closure: *mut GClosure) {
     REGISTRY.invalidate(data as Key);
 }
@@ -129,6 +133,8 @@ fn running_inv<'a>(r: &'a crate::invocation::Running<'_>) -> &'a Invocation {
 }
 
 extern "C" {
+    /// A reference on `closure` unless its count is 0 (being finalized).
+    pub(crate) fn gclosure_shim_closure_try_ref(closure: *mut GClosure) -> std::ffi::c_int;
     fn gclosure_shim_closure_new(data: gpointer) -> *mut GClosure;
     fn gclosure_shim_closure_data(closure: *mut GClosure) -> gpointer;
 }

@@ -8,9 +8,16 @@
 //!
 //! [`shutdown`] runs once, in this order:
 //! 1. close the registry: from now on no closure can be created;
-//! 2. invalidate every live closure on the GLib side (`g_closure_invalidate`:
-//!    GLib disconnects its signal handlers) and in the registry: no
-//!    invocation can reach OCaml;
+//! 2. invalidate every live closure in the registry (its marshaller then
+//!    does nothing: no invocation can reach OCaml) and, when the calling
+//!    domain is the only one running, on the GLib side too
+//!    (`g_closure_invalidate`: GLib disconnects its signal handlers). With
+//!    other domains running, GLib's own invalidation is skipped: GLib's
+//!    signal code aborts when a closure is invalidated on one thread while
+//!    another thread disconnects its handler (`invalid_closure_notify:
+//!    assertion failed: (handler != NULL)`, seen in `tests/shell/
+//!    test_exit.sh`), and the registry's invalidation already keeps OCaml
+//!    out;
 //! 3. release every root and deferred reference, with the lock held;
 //! 4. close the allocation gate: from now on no thread of any domain makes a
 //!    runtime allocation through the library (custom blocks use the
@@ -42,6 +49,11 @@ unsafe impl Sync for CallbackRoot {}
 
 /// Every closure's root, by key.
 pub static REGISTRY: Registry<CallbackRoot> = Registry::new();
+
+extern "C" {
+    /// 1 when the calling domain is the only OCaml domain running.
+    fn gclosure_shim_domain_alone() -> std::ffi::c_int;
+}
 
 static SHUT_DOWN: AtomicBool = AtomicBool::new(false);
 
@@ -86,17 +98,31 @@ pub unsafe fn shutdown() {
         return;
     }
     REGISTRY.close();
-    // GLib side. Each live closure is referenced under the registry's read
-    // lock (it cannot be freed before its invalidate notifier has taken it
-    // out of the live state, which needs the write lock), then invalidated
-    // and released without any registry lock held (the notifier takes it).
+    // SAFETY: reads the runtime's domain counter; the runtime is alive.
+    if unsafe { gclosure_shim_domain_alone() } == 1 {
+        invalidate_in_glib();
+    }
+    // Registry side, for any entry whose closure was not made yet.
+    REGISTRY.invalidate_all();
+    // SAFETY: forwarded precondition.
+    unsafe { flush() };
+    // SAFETY: forwarded precondition (domain lock held).
+    unsafe { close_gate() };
+}
+
+/// Shutdown's GLib side (module documentation, step 2): `g_closure_invalidate`
+/// on every live closure. Each is referenced under the registry's read lock
+/// (its memory cannot be freed before its finalize notifier has taken it out
+/// of the live state, which needs the write lock; a closure already being
+/// finalized, count 0, is skipped), then invalidated and released without
+/// any registry lock held (the notifiers take it).
+fn invalidate_in_glib() {
     let mut closures = Vec::new();
     REGISTRY.for_each_live(|cb| {
         let c = cb.1.load(Ordering::Acquire);
-        if !c.is_null() {
-            // SAFETY: the entry is live, so GLib has not run its invalidate
-            // notifier, so the closure is not freed and its count is > 0.
-            unsafe { glib::gobject_ffi::g_closure_ref(c) };
+        // SAFETY: the entry is live, so GLib has not finished finalizing
+        // the closure: its memory is valid; try_ref refuses a count of 0.
+        if !c.is_null() && unsafe { crate::closure::gclosure_shim_closure_try_ref(c) } == 1 {
             closures.push(c);
         }
     });
@@ -108,12 +134,6 @@ pub unsafe fn shutdown() {
             glib::gobject_ffi::g_closure_unref(c);
         }
     }
-    // Registry side, for any entry whose closure was not made yet.
-    REGISTRY.invalidate_all();
-    // SAFETY: forwarded precondition.
-    unsafe { flush() };
-    // SAFETY: forwarded precondition (domain lock held).
-    unsafe { close_gate() };
 }
 
 static GATE_CLOSED: AtomicBool = AtomicBool::new(false);

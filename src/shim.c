@@ -3,6 +3,7 @@
 #include <caml/version.h>
 #include <caml/domain_state.h>
 #include <glib-object.h>
+#include <stdatomic.h>
 
 /* 1 when the calling thread holds an OCaml domain lock, else 0.
    OCaml 5 keeps the thread's domain state in a thread-local that is NULL
@@ -13,6 +14,21 @@ int gclosure_shim_domain_lock_held(void)
   return Caml_state_opt != NULL;
 #else
   return 1; /* OCaml 4.14: one runtime lock, see README "not supported yet" */
+#endif
+}
+
+/* 1 when the calling domain is the only one running (always on OCaml 4.14).
+   The counter is the runtime's own (declared in caml/domain.h, which is only
+   visible with CAML_INTERNALS). */
+#if OCAML_VERSION_MAJOR >= 5
+extern _Atomic uintnat caml_num_domains_running;
+#endif
+int gclosure_shim_domain_alone(void)
+{
+#if OCAML_VERSION_MAJOR >= 5
+  return atomic_load_explicit(&caml_num_domains_running, memory_order_acquire) == 1;
+#else
+  return 1;
 #endif
 }
 
@@ -36,3 +52,21 @@ int gclosure_shim_thread_register(void) { return caml_c_thread_register(); }
 int gclosure_shim_thread_unregister(void) { return caml_c_thread_unregister(); }
 void gclosure_shim_acquire(void) { caml_acquire_runtime_system(); }
 void gclosure_shim_release(void) { caml_release_runtime_system(); }
+
+/* Takes a reference on `closure` unless its count is already 0 (it is being
+   finalized by another thread); 1 when a reference was taken. The same
+   compare-and-swap on the word that holds GClosure's bit-fields as GLib's
+   own g_closure_ref, plus the zero check. */
+int gclosure_shim_closure_try_ref(GClosure *closure)
+{
+  union { GClosure closure; gint vint; } cur, next;
+  gint *word = (gint *)closure;
+  do {
+    cur.vint = g_atomic_int_get(word);
+    if (cur.closure.ref_count == 0)
+      return 0;
+    next.vint = cur.vint;
+    next.closure.ref_count++;
+  } while (!g_atomic_int_compare_and_exchange(word, cur.vint, next.vint));
+  return 1;
+}
