@@ -18,6 +18,7 @@ type stats = {
   released : int;  (** roots released since start *)
   invalidated : int;  (** closures invalidated since start *)
 }
+(** Counters of the closures' life, read by {!stats}. *)
 
 val stats : unit -> stats
 (** Counters, read at once. [created = live + pending_release + released]. *)

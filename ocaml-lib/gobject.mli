@@ -22,6 +22,8 @@ type g_value
 (** A GValue. Outside a callback, made by {!Value.create}; inside a
     callback, borrowed from GLib for the callback's duration. *)
 
+(** The kinds read and written alike; see {!data_get} for which GTypes
+    read as which. *)
 type basic =
   [ `BOOL of bool
   | `CAML of Obj.t
@@ -75,6 +77,7 @@ val dyn_param : string -> 'a data_set -> string * unit data_set
 
 (** {1 GTypes} *)
 
+(** Looking up GTypes and their names. *)
 module Type : sig
   val from_name : string -> g_type
   (** [from_name "GtkButton"] is the GType of that name. A class GLib has not
@@ -91,6 +94,7 @@ end
 
 (** {1 Values} *)
 
+(** GValues: typed boxes for signal arguments, results and properties. *)
 module Value : sig
   val create : g_type -> g_value
   (** A new GValue initialised to the default of that type. *)
@@ -109,6 +113,7 @@ end
 
 (** {1 Closures} *)
 
+(** GClosures around OCaml functions, and their arguments inside a call. *)
 module Closure : sig
   type argv
   (** The arguments and result of one invocation. Valid only during the
@@ -152,6 +157,7 @@ end
 
 (** {1 Signals} *)
 
+(** Connecting closures to signals, disconnecting them, emitting. *)
 module Signal : sig
   type id
   (** A connected handler. *)
@@ -174,6 +180,7 @@ end
 
 (** {1 Properties} *)
 
+(** Reading and writing object properties by name. *)
 module Property : sig
   val set_dyn : 'a obj -> string -> 'b data_set -> unit
   (** [set_dyn o "label" (`STRING (Some "Hi"))] sets a property, converting
@@ -208,28 +215,61 @@ type 'a data_conv = {
     are by value. *)
 module Data : sig
   val boolean : bool data_conv
+  (** [gboolean]. *)
+
   val char : char data_conv
+  (** [gchar]. *)
+
   val uchar : char data_conv
+  (** [guchar]. *)
+
   val int : int data_conv
+  (** [gint]. *)
+
   val uint : int data_conv
+  (** [guint]. *)
+
   val long : int data_conv
+  (** [glong]. *)
+
   val ulong : int data_conv
+  (** [gulong]. *)
+
   val int32 : int32 data_conv
+  (** [gint] as an [int32]. *)
+
   val uint32 : int32 data_conv
+  (** [guint] as an [int32] (the same bits). *)
+
   val int64 : int64 data_conv
+  (** [gint64]. *)
+
   val uint64 : int64 data_conv
+  (** [guint64] as an [int64] (the same bits). *)
+
   val float : float data_conv
+  (** [gfloat]. *)
+
   val double : float data_conv
+  (** [gdouble]. *)
+
   val string : string data_conv
   (** [`STRING None] reads as [""]. *)
 
   val string_option : string option data_conv
+  (** A string that may be NULL ([None]). *)
+
   val enum : int data_conv
+  (** Any enum, by its integer value. *)
+
   val flags : int data_conv
+  (** Any flags type, by its integer value. *)
+
   val gobject : 'a obj data_conv
   (** Raises [Invalid_argument] on a NULL object. *)
 
   val gobject_option : 'a obj option data_conv
+  (** An object that may be NULL ([None]). *)
 
   val caml : 'a data_conv
   (** Any OCaml value, in a GValue of type [GclosureCaml] (rooted while the

@@ -84,6 +84,7 @@ val is_initialized : unit -> bool
 
 (** {1 Applications} *)
 
+(** The GtkApplication: creation, running its main loop, quitting. *)
 module Application : sig
   val create : ?unique:bool -> id:string -> unit -> application
   (** [create ~id:"org.example.App" ()] is a new GtkApplication. With
@@ -114,6 +115,7 @@ end
 
 (** {1 Widgets} *)
 
+(** What every widget can do. *)
 module Widget : sig
   val as_widget : [> `widget ] Gobject.obj -> widget
   (** Forgets what else the widget is. *)
@@ -148,6 +150,7 @@ module Widget : sig
       be written. *)
 end
 
+(** Application windows. *)
 module Window : sig
   val create : ?title:string -> ?default_size:int * int -> application -> window
   (** A new GtkApplicationWindow of the application, not shown yet.
@@ -179,6 +182,7 @@ module Window : sig
   (** {!Widget.screenshot} for a window. *)
 end
 
+(** Boxes: widgets laid out in one row or column. *)
 module Box : sig
   val create : ?orientation:orientation -> ?spacing:int -> unit -> box
   (** A new box, [`VERTICAL] with no spacing by default.
@@ -189,6 +193,7 @@ module Box : sig
       @raise Invalid_argument when it already has a parent or is a window. *)
 end
 
+(** Push buttons. *)
 module Button : sig
   val create : ?label:string -> unit -> button
   (** A new button, with that text if given. *)
@@ -209,6 +214,7 @@ module Button : sig
   (** A checked cast. @raise Invalid_argument when it is not a GtkButton. *)
 end
 
+(** Read-only text. *)
 module Label : sig
   val create : ?text:string -> unit -> label
   (** A new label. *)
@@ -223,6 +229,7 @@ module Label : sig
   (** A checked cast. @raise Invalid_argument when it is not a GtkLabel. *)
 end
 
+(** One-line text entries. *)
 module Entry : sig
   val create : ?placeholder:string -> unit -> entry
   (** A new, empty one-line text entry; [placeholder] is shown while it is
@@ -256,6 +263,7 @@ end
     [g_source_set_closure]): after {!Gclosure.shutdown} the source is
     destroyed and the callback never runs again. *)
 
+(** Sources that fire every few milliseconds. *)
 module Timeout : sig
   val add : ms:int -> (unit -> bool) -> source_id
   (** [add ~ms f] calls [f] every [ms] milliseconds on the main loop while
@@ -263,6 +271,7 @@ module Timeout : sig
       handler and removes the source. *)
 end
 
+(** Sources that fire when the main loop is idle. *)
 module Idle : sig
   val add : (unit -> bool) -> source_id
   (** [add f] calls [f] whenever the main loop has nothing more urgent to
