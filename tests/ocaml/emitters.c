@@ -68,3 +68,52 @@ value test_join_emitters(value unit)
   g_object_unref(async_job.obj);
   return Val_unit;
 }
+
+/* GLib's own worker threads: [ntasks] GTasks run with g_task_run_in_thread
+   (GLib's thread pool), each emitting [signal] [times] times. Returns when
+   all are done (the domain lock is released meanwhile), after dispatching
+   the tasks' completions on the default main context. */
+#include <gio/gio.h>
+
+struct tasks { struct job job; GMutex lock; GCond done; int left; };
+
+static void task_body(GTask *task, gpointer source, gpointer data, GCancellable *c)
+{
+  (void)source; (void)c;
+  struct tasks *t = data;
+  for (long i = 0; i < t->job.times; i++)
+    g_signal_emit_by_name(t->job.obj, t->job.signal);
+  g_task_return_boolean(task, TRUE);
+  g_mutex_lock(&t->lock);
+  if (--t->left == 0) g_cond_signal(&t->done);
+  g_mutex_unlock(&t->lock);
+}
+
+value test_emit_in_tasks(value obj, value signal, value ntasks, value times)
+{
+  int n = Int_val(ntasks);
+  if (n < 1 || n > 64) caml_invalid_argument("emit_in_tasks: 1..64 tasks");
+  struct tasks t = { { g_object_ref(Gobject_val(obj)), g_strdup(String_val(signal)), Long_val(times) } };
+  g_mutex_init(&t.lock);
+  g_cond_init(&t.done);
+  t.left = n;
+  caml_release_runtime_system();
+  for (int i = 0; i < n; i++) {
+    GTask *task = g_task_new(NULL, NULL, NULL, NULL);
+    g_task_set_task_data(task, &t, NULL);
+    g_task_run_in_thread(task, task_body);
+    g_object_unref(task);
+  }
+  g_mutex_lock(&t.lock);
+  while (t.left > 0) g_cond_wait(&t.done, &t.lock);
+  g_mutex_unlock(&t.lock);
+  caml_acquire_runtime_system();
+  /* Each finished task posts its completion to this thread's main context
+     and holds itself until then. */
+  while (g_main_context_iteration(NULL, FALSE)) ;
+  g_mutex_clear(&t.lock);
+  g_cond_clear(&t.done);
+  g_free((char *)t.job.signal);
+  g_object_unref(t.job.obj);
+  return Val_unit;
+}

@@ -1,8 +1,13 @@
 (* Callbacks arriving on threads the OCaml runtime never saw (design.md
-   invariant 5): each runs with the domain lock, exactly once. *)
+   invariant 5): plain pthreads and GLib's own worker threads (GTasks run
+   with g_task_run_in_thread). Each callback runs with the domain lock,
+   exactly once. *)
 
 external emit_from_threads : 'a Gobject.obj -> string -> int -> int -> unit
   = "test_emit_from_threads"
+
+external emit_in_tasks : 'a Gobject.obj -> string -> int -> int -> unit
+  = "test_emit_in_tasks"
 
 let () =
   let threads = 4 and per_thread = try int_of_string Sys.argv.(1) with _ -> 10_000 in
@@ -27,6 +32,13 @@ let () =
       ignore (Gobject.Signal.connect_by_name o ~name:"cancelled" ~callback:gc_cb ~after:true);
       emit_from_threads o "cancelled" threads (per_thread / 10);
       assert (Atomic.get calls = threads * (per_thread / 10)));
+  Check.case
+    (Printf.sprintf "4 GTasks on GLib's worker threads x %d emissions: every callback runs once" (per_thread / 10))
+    (fun () ->
+      Atomic.set calls 0;
+      emit_in_tasks o "cancelled" 4 (per_thread / 10);
+      if Atomic.get calls <> 4 * (per_thread / 10) then
+        failwith (Printf.sprintf "%d callbacks for %d emissions" (Atomic.get calls) (4 * (per_thread / 10))));
   Gclosure.shutdown ();
   Check.case "stats balanced after shutdown" (fun () ->
       let s = Gclosure.stats () in

@@ -16,7 +16,7 @@ run() {
   fi
   rm -f "$log"
 }
-run "4 foreign threads x 200 emissions" ./_build/default/tests/ocaml/test_threads.exe 200
+run "4 foreign threads x 200 emissions, 4 GTasks x 20" ./_build/default/tests/ocaml/test_threads.exe 200
 run "bad inputs" ./_build/default/tests/ocaml/test_errors.exe
 run "re-entrant callbacks" ./_build/default/tests/ocaml/test_reentrancy.exe
 echo "test_valgrind_threads: $pass passed, $fail failed"
