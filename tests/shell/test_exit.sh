@@ -34,19 +34,37 @@ dune build ./tests/exit/exit_prog.exe ./tests/exit/exit_baseline.exe \
 # series NAME RUNS IMPL OCAMLRUNPARAM: runs the program RUNS times in a row;
 # writes "<run> <exit code> <stderr bytes>" per bad run to $tmp/NAME.bad and
 # keeps the first bad stderr in $tmp/NAME.err.
+# Each run's working directory is $tmp/NAME.d, with core dumps allowed: the
+# first core of a bad run is kept as $tmp/NAME.core (where the system's
+# core_pattern writes cores into the working directory).
 series() {
-  local name=$1 n=$2 impl=$3 param=$4 i rc
-  local cmd=("$exe" --impl "$impl")
-  [ "$impl" = baseline ] && cmd=("$baseline_exe")
+  local name=$1 n=$2 impl=$3 param=$4 i rc c
+  local cmd=("$root/$exe" --impl "$impl")
+  [ "$impl" = baseline ] && cmd=("$root/$baseline_exe")
   : >"$tmp/$name.bad"
+  mkdir -p "$tmp/$name.d"
   for ((i = 1; i <= n; i++)); do
-    OCAMLRUNPARAM=$param timeout 20 "${cmd[@]}" >/dev/null 2>"$tmp/$name.cur"
+    (cd "$tmp/$name.d" && ulimit -c unlimited 2>/dev/null
+     OCAMLRUNPARAM=$param exec timeout 20 "${cmd[@]}") >/dev/null 2>"$tmp/$name.cur"
     rc=$?
     if [ "$rc" -ne 0 ] || [ -s "$tmp/$name.cur" ]; then
       echo "$i $rc $(wc -c <"$tmp/$name.cur")" >>"$tmp/$name.bad"
       [ -e "$tmp/$name.err" ] || cp "$tmp/$name.cur" "$tmp/$name.err"
     fi
+    for c in "$tmp/$name.d"/core*; do
+      [ -e "$c" ] || continue
+      if [ -e "$tmp/$name.core" ]; then rm -f "$c"; else mv "$c" "$tmp/$name.core"; fi
+    done
   done
+}
+
+# backtrace NAME EXE: the threads' stacks in the first core a series kept.
+backtrace() {
+  [ -e "$tmp/$1.core" ] || { echo "  (no core dump captured)"; return; }
+  command -v gdb >/dev/null 2>&1 || { echo "  (a core was captured; gdb is not installed)"; return; }
+  echo "  stacks in the first core dump:"
+  gdb -q -batch -ex 'thread apply all bt 25' "$2" "$tmp/$1.core" 2>/dev/null \
+    | grep -E '^(Thread|#)' | head -n 120 | sed 's/^/    | /'
 }
 
 # describe NAME RUNS: "N of RUNS bad (exit codes: ...)"
@@ -75,6 +93,7 @@ else
       fail "gclosure, OCAMLRUNPARAM=$param: $(describe "gclosure-$s" "$runs")"
       echo "  first bad runs (run, exit code, stderr bytes):"; head -n 5 "$tmp/gclosure-$s.bad" | sed 's/^/    /'
       echo "  stderr of the first:"; head -c 2000 "$tmp/gclosure-$s.err" | sed 's/^/    | /'
+      backtrace "gclosure-$s" "$exe"
     fi
   done
 fi
