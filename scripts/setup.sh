@@ -2,7 +2,7 @@
 # Sourced by scripts/demo.sh and scripts/test.sh: makes sure this machine has
 # what the project builds with, then puts it on PATH.
 #
-#   1. Debian packages: libgtk-4-dev, xvfb, xauth, pkg-config, valgrind
+#   1. Debian packages: libgtk-4-dev, xvfb, xauth, pkg-config, valgrind, gdb
 #      (installed with apt-get when one is missing).
 #   2. OCaml >= 5.0 (or 4.14) and dune: the ones on PATH when they are
 #      suitable; otherwise OCaml 5.3.0 and dune 3.17.2 built from source
@@ -28,7 +28,7 @@ die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
 
 # ---- 1. Debian packages ---------------------------------------------------
 setup_debian_packages() {
-  local wanted=(libgtk-4-dev xvfb xauth pkg-config valgrind bzip2 xz-utils make gcc)
+  local wanted=(libgtk-4-dev xvfb xauth pkg-config valgrind gdb bzip2 xz-utils make gcc)
   local missing=() p
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
