@@ -5,8 +5,12 @@
     {!shutdown} runs; then its OCaml root waits in a queue and is released
     at the next safe point: the next call into the library, the end of a
     major GC cycle, {!flush}, or {!shutdown}. No root is ever removed, and
-    no GLib object unreferenced, inside a GC finalizer. At exit,
-    {!shutdown} runs by itself ([at_exit]). *)
+    no GLib object unreferenced, inside a GC finalizer. Objects whose
+    handles the GC collected are unreferenced at the end of a callback or
+    of a major GC cycle, {!flush} or {!shutdown}, never at the start of a
+    library call (their dispose may emit signals into OCaml while that
+    call has not read its arguments yet). At exit, {!shutdown} runs by
+    itself ([at_exit]). *)
 
 exception Closed
 (** Raised when a closure or object would be created after {!shutdown}:

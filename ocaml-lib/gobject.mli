@@ -9,7 +9,8 @@
 type -'a obj
 (** A GObject whose class is described by the phantom ['a]. The OCaml value
     holds one reference; when the GC collects it, the unref is deferred to
-    the next safe point (never run inside the GC). *)
+    the end of the next callback or major GC cycle, {!Gclosure.flush} or
+    {!Gclosure.shutdown} (never run inside the GC). *)
 
 type g_type
 (** A registered GType. Values only come from this library. *)

@@ -43,6 +43,33 @@ pub fn has_queued() -> bool {
     QUEUED.load(Ordering::Acquire) > 0
 }
 
+/// Drops the queued closure references only, which never run OCaml code
+/// (a closure's notifiers are the registry's); objects and values stay
+/// queued for [`release_all`]. Returns how many were dropped.
+///
+/// # Safety
+/// The caller holds the domain lock and is not inside a GC finalizer.
+pub unsafe fn release_closures() -> usize {
+    let closures: Vec<*mut GClosure> = {
+        let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
+        let mut closures = Vec::new();
+        q.retain(|d| match d {
+            Deferred::Closure(c) => {
+                closures.push(*c);
+                false
+            }
+            _ => true,
+        });
+        QUEUED.store(q.len(), Ordering::Release);
+        closures
+    };
+    for &c in &closures {
+        // SAFETY: each was a `Deferred::Closure`, which owns this reference.
+        unsafe { glib::gobject_ffi::g_closure_unref(c) };
+    }
+    closures.len()
+}
+
 /// Drops every queued reference; returns how many.
 ///
 /// # Safety

@@ -1,10 +1,12 @@
 //! Safe points and the ordered shutdown.
 //!
 //! A *safe point* is a moment when the calling thread holds the domain lock
-//! and is not inside a GC finalizer: the start of every call into the
-//! library, the end of every callback, the end of a major GC cycle (an
-//! OCaml alarm), `Gclosure.flush`, and shutdown. There the queued roots are
-//! released and the deferred GLib references dropped.
+//! and is not inside a GC finalizer: the end of every callback, the end of a
+//! major GC cycle (an OCaml alarm), `Gclosure.flush`, and shutdown. There
+//! the queued roots are released and the deferred GLib references dropped.
+//! The start of every call into the library is a lesser one
+//! ([`entry_safe_point`]): roots and closure references only, because
+//! dropping an object's last reference can run OCaml code.
 //!
 //! [`shutdown`] runs once, in this order:
 //! 1. close the registry: from now on no closure can be created;
@@ -57,7 +59,28 @@ extern "C" {
 
 static SHUT_DOWN: AtomicBool = AtomicBool::new(false);
 
-/// Releases what is queued, if anything (two atomic loads otherwise).
+/// The safe point at the start of an external: releases queued roots and
+/// closure references, which run no OCaml code, and leaves objects and
+/// values (whose last unref can emit signals into OCaml: a widget's
+/// "destroy") for the next full [`safe_point`]. An external's arguments
+/// point into OCaml blocks that any OCaml code could make the GC move
+/// before the external has read them.
+///
+/// # Safety
+/// The caller holds the domain lock and is not inside a GC finalizer.
+pub unsafe fn entry_safe_point() {
+    if REGISTRY.has_queued() || deferred::has_queued() {
+        // SAFETY: forwarded precondition.
+        unsafe { deferred::release_closures() };
+        drop(REGISTRY.drain()); // boxroot_delete for each, with the lock held
+    }
+}
+
+/// Releases what is queued, if anything (two atomic loads otherwise). It
+/// may run OCaml code (signal handlers emitted by a disposed object), so
+/// it is only called where no borrowed OCaml argument is read afterwards:
+/// the end of a callback, `Gclosure.flush` (also the end of each major GC
+/// cycle), the end of `Gobject.Signal.disconnect`, and shutdown.
 ///
 /// # Safety
 /// The caller holds the domain lock and is not inside a GC finalizer.

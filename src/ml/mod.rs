@@ -26,14 +26,16 @@ use crate::errors::{to_ocaml, GcError};
 use crate::lifecycle;
 
 /// Refuses work after shutdown (raises the constant `Gclosure.Closed`,
-/// which allocates nothing), then releases what is queued.
+/// which allocates nothing), then releases what is queued and runs no OCaml
+/// code (`lifecycle::entry_safe_point`: the external has not read its
+/// arguments yet).
 pub fn enter() -> Result<(), ocaml::Error> {
     if lifecycle::is_closed() {
         return Err(closed());
     }
     // SAFETY: externals run with the domain lock held, never from a GC
     // finalizer.
-    unsafe { lifecycle::safe_point() };
+    unsafe { lifecycle::entry_safe_point() };
     Ok(())
 }
 

@@ -48,6 +48,29 @@ let () =
       assert (List.mem "<ab✓" !seen && List.hd !seen = "new");
       expect_invalid ~mentions:[ "Gtk4.Entry.insert_text"; "position 9" ] (fun () ->
           Gtk4.Entry.insert_text e "x" ~pos:9));
+  Check.case "a release queued by the GC runs no OCaml code before an external has read its arguments"
+    (fun () ->
+      (* An external's string and handle arguments point into OCaml blocks
+         that a minor GC moves. A widget's last unref, queued by its
+         handle's finalizer, emits "destroy"; if that ran at the start of
+         the next external, the handler's GC and allocations would move and
+         overwrite the young string argument before the external read it. *)
+      let o = Gobject.unsafe_create ~classe:"GSimpleAction" [ ("name", `STRING (Some "kept")) ] in
+      let fired = ref 0 in
+      (let l = Gtk4.Label.create ~text:"bye" () in
+       let callback =
+         Gobject.Closure.create (fun _ ->
+             incr fired;
+             Gc.minor ();
+             ignore (Sys.opaque_identity (List.init 60_000 Fun.id)))
+       in
+       ignore (Gobject.Signal.connect_by_name l ~name:"destroy" ~callback ~after:false));
+      Gc.minor () (* the label's handle dies young: its unref is queued; o is promoted *);
+      let name = String.concat "" [ "na"; "me" ] (* young, made by OCaml code *) in
+      let got = Gobject.Property.get_dyn o name in
+      if got <> `STRING (Some "kept") then failwith "wrong value read";
+      Gclosure.flush ();
+      if !fired <> 1 then failwith (Printf.sprintf "destroy ran %d times after the flush" !fired));
   Check.case "an object of the wrong class is refused, naming both classes" (fun () ->
       let b = Gtk4.Button.create () in
       expect_invalid ~mentions:[ "Gtk4.Label.set_text"; "expected a GtkLabel, got a GtkButton" ] (fun () ->
