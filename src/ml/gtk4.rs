@@ -360,10 +360,11 @@ pub fn ml_gtk4_widget_frame_clock(w: &ObjHandle) -> R<Option<Pointer<ObjHandle>>
 
 /// `Gtk4.Widget.screenshot w file`: renders the mapped widget (with its
 /// children) through its window's own GSK renderer, the way it is drawn
-/// on screen, and saves the image as a PNG file.
+/// on screen, and saves the image as a PNG file. The file name is copied
+/// at entry (`String`): rendering runs GTK code before it is used.
 #[ocaml::func]
 #[ocaml::sig("obj -> string -> unit")]
-pub fn ml_gtk4_widget_screenshot(w: &ObjHandle, file: &str) -> R<()> {
+pub fn ml_gtk4_widget_screenshot(w: &ObjHandle, file: String) -> R<()> {
     const F: &str = "Gtk4.Widget.screenshot";
     enter()?;
     let w: gtk::Widget = widget(gc, F, w)?;
@@ -385,7 +386,7 @@ pub fn ml_gtk4_widget_screenshot(w: &ObjHandle, file: &str) -> R<()> {
     let viewport = gtk::graphene::Rect::new(0.0, 0.0, width as f32, height as f32);
     let texture = gtk::gsk::prelude::GskRendererExt::render_texture(&renderer, &node, Some(&viewport));
     paintable.set_widget(None::<&gtk::Widget>);
-    gtk::gdk::prelude::TextureExt::save_to_png(&texture, file)
+    gtk::gdk::prelude::TextureExt::save_to_png(&texture, &file)
         .map_err(|e| invalid(gc, F, format!("cannot write {file:?}: {e}")))
 }
 
