@@ -57,6 +57,7 @@ let () =
          overwrite the young string argument before the external read it. *)
       let o = Gobject.unsafe_create ~classe:"GSimpleAction" [ ("name", `STRING (Some "kept")) ] in
       let fired = ref 0 in
+      Gc.minor () (* an empty minor heap: the label's handle stays young until the next one *);
       (let l = Gtk4.Label.create ~text:"bye" () in
        let callback =
          Gobject.Closure.create (fun _ ->
@@ -70,6 +71,7 @@ let () =
       let got = Gobject.Property.get_dyn o name in
       if got <> `STRING (Some "kept") then failwith "wrong value read";
       Gclosure.flush ();
+      if !fired = 0 then (Gc.full_major (); Gclosure.flush ());
       if !fired <> 1 then failwith (Printf.sprintf "destroy ran %d times after the flush" !fired));
   Check.case "an object of the wrong class is refused, naming both classes" (fun () ->
       let b = Gtk4.Button.create () in
