@@ -6,8 +6,10 @@
 //! * **invoke**: the marshaller checks the domain lock, looks the key up,
 //!   and calls the callback only if its entry is live; exceptions never
 //!   cross GLib's C frames.
-//! * **invalidate**: GLib's invalidate notifier flips the entry's state and
-//!   queues its root; nothing else, so it is safe on any thread at any time.
+//! * **invalidate**: GLib's invalidate notifier (and its finalize notifier,
+//!   for the closures whose invalidation GLib skips) flips the entry's state
+//!   and queues its root; nothing else, so it is safe on any thread at any
+//!   time.
 
 use std::sync::atomic::{AtomicPtr, Ordering};
 

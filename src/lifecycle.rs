@@ -38,8 +38,9 @@ use crate::registry::{Registry, Stats};
 /// An OCaml callback rooted by a boxroot, as stored in the registry, with
 /// the GClosure that calls it (set right after the closure is made; null
 /// before). The pointer is only used while the entry is live: GLib runs the
-/// invalidate notifier, which takes the entry out of the live state under
-/// the registry's lock, before it can free the closure.
+/// finalize notifier (and usually the invalidate notifier before it), which
+/// takes the entry out of the live state under the registry's lock, before
+/// it frees the closure.
 pub struct CallbackRoot(pub Root, pub std::sync::atomic::AtomicPtr<glib::gobject_ffi::GClosure>);
 
 // SAFETY: the root's value is read only by threads holding a domain lock

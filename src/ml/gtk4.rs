@@ -185,10 +185,10 @@ pub fn ml_gtk4_application_run(app: &ObjHandle, argv: Vec<String>) -> R<ocaml::I
     };
     let mut ptrs: Vec<*mut std::ffi::c_char> = args.iter().map(|s| s.as_ptr() as *mut _).collect();
     ptrs.push(std::ptr::null_mut());
-    // SAFETY: `a` holds a reference for the whole run, so the application
-    // outlives it even if OCaml drops its handle meanwhile; `ptrs` is a
-    // NULL-terminated array of `args.len()` C strings that live until the
-    // call returns (GLib copies what it keeps).
+    // `a` holds a reference for the whole run, so the application outlives
+    // it even if OCaml drops its handle meanwhile; GLib copies what it keeps.
+    // SAFETY: live application (above); `ptrs` is a NULL-terminated array of
+    // `args.len()` C strings that live until the call returns.
     let status = unsafe {
         // SAFETY (of the release): domain lock held (external); nothing
         // unrooted is used after the run (`app` is not touched again).
@@ -574,12 +574,12 @@ unsafe extern "C" fn unref_source(data: glib::ffi::gpointer, _closure: *mut gobj
 /// to its source, dropped when the closure is finalized (GLib runs
 /// invalidate notifiers before finalize notifiers).
 fn attach(src: *mut glib::ffi::GSource, c: *mut gobj::GClosure) -> ocaml::Int {
-    // SAFETY: `src` is a new, unattached source we own one reference to;
-    // `c` is a live closure (its handle holds a reference).
     // g_source_ref gives the closure's finalize notifier its reference;
     // g_source_set_closure takes its own reference to `c`; g_source_attach
     // one to `src` for the default context, so dropping ours leaves the
     // source to the main loop.
+    // SAFETY: `src` is a new, unattached source we own one reference to;
+    // `c` is a live closure (its handle holds a reference).
     unsafe {
         glib::ffi::g_source_ref(src);
         gobj::g_closure_add_finalize_notifier(c, src as glib::ffi::gpointer, Some(unref_source));
