@@ -55,6 +55,22 @@ let chosen = function None -> variants | Some v -> [ v ]
 let new_cancellable () : [ `cancellable ] Gobject.obj =
   Gobject.unsafe_create ~classe:"GCancellable" []
 
+(* The measurement shared by invoke and emission: a warm-up of n/10 calls
+   per variant, then [reps] rounds (variants in rotated order) of [n] calls
+   each ([run v n] returns the nanoseconds taken), every round checking with
+   [count] that each call ran its callback once. *)
+let per_call figure ~calls ~counted vs run count n reps =
+  List.iter (fun v -> ignore (run v (max 1 (n / 10)))) vs;
+  for r = 1 to reps do
+    List.iter
+      (fun v ->
+        let c0 = count v in
+        let ns = run v n in
+        if count v <> c0 + n then die "%s %s: %d %s, %d %s" figure v n calls (count v - c0) counted;
+        result figure v "1" (float ns /. float n) "ns/op")
+      (rotated r vs)
+  done
+
 (* ---- invoke ------------------------------------------------------------ *)
 
 let invoke n reps only =
@@ -83,16 +99,7 @@ let invoke n reps only =
       ignore (run v 1);
       if count v <> c0 + 1 then die "invoke %s: the callback did not run" v)
     vs;
-  List.iter (fun v -> ignore (run v (max 1 (n / 10)))) vs;
-  for r = 1 to reps do
-    List.iter
-      (fun v ->
-        let c0 = count v in
-        let ns = run v n in
-        if count v <> c0 + n then die "invoke %s: %d calls, %d counted" v n (count v - c0);
-        result "invoke" v "1" (float ns /. float n) "ns/op")
-      (rotated r vs)
-  done
+  per_call "invoke" ~calls:"calls" ~counted:"counted" vs run count n reps
 
 (* ---- emission ---------------------------------------------------------- *)
 
@@ -122,16 +129,7 @@ let emit n reps only =
     | "baseline" -> !base_count
     | _ -> floor_count ()
   in
-  List.iter (fun v -> ignore (run v (max 1 (n / 10)))) vs;
-  for r = 1 to reps do
-    List.iter
-      (fun v ->
-        let c0 = count v in
-        let ns = run v n in
-        if count v <> c0 + n then die "emit %s: %d emissions, %d calls" v n (count v - c0);
-        result "emit" v "1" (float ns /. float n) "ns/op")
-      (rotated r vs)
-  done
+  per_call "emit" ~calls:"emissions" ~counted:"calls" vs run count n reps
 
 (* ---- lifecycle, memory, drain -------------------------------------------- *)
 
