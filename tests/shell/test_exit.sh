@@ -86,10 +86,13 @@ backtrace() {
 # glibc, or OCaml code, none of it ocaml-gclosure's (Rust, C or OCaml side),
 # GLib's, GTK's, boxroot's, the baseline's or the test's implementations.
 runtime_teardown_crash() {
-  local all cur
+  local out all cur
   [ -e "$1" ] && command -v gdb >/dev/null 2>&1 || return 1
-  all=$(gdb -q -batch -ex 'set width 0' -ex 'thread apply all bt' "$2" "$1" 2>/dev/null)
-  cur=$(gdb -q -batch -ex 'set width 0' -ex 'bt' "$2" "$1" 2>/dev/null | grep -E '^#')
+  # one gdb run: the faulting thread's stack, then every thread's
+  out=$(gdb -q -batch -ex 'set width 0' -ex 'echo ==cur==\n' -ex 'bt' -ex 'echo ==all==\n' \
+          -ex 'thread apply all bt' "$2" "$1" 2>/dev/null)
+  cur=$(sed -n '/^==cur==$/,/^==all==$/p' <<<"$out" | grep -E '^#')
+  all=$(sed -n '/^==all==$/,$p' <<<"$out")
   grep -q ' in caml_shutdown ' <<<"$all" || return 1
   [ -n "$cur" ] || return 1
   ! grep -vE ' at runtime/| at \.{1,2}/| in caml|^#[0-9]+ +caml|<signal handler called>' <<<"$cur" | grep -q . \
