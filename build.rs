@@ -30,9 +30,7 @@ fn compile_shim() {
 }
 
 /// The OCaml modules of the library, in link order.
-const LIBRARY_ML: [&str; 6] = [
-    "ocaml-lib/gclosure_state.mli",
-    "ocaml-lib/gclosure_state.ml",
+const LIBRARY_ML: [&str; 4] = [
     "ocaml-lib/gclosure.mli",
     "ocaml-lib/gclosure.ml",
     "ocaml-lib/gobject.mli",

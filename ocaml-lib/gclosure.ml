@@ -1,4 +1,4 @@
-exception Closed = Gclosure_state.Closed
+exception Closed
 
 type stats = {
   live : int;
@@ -11,19 +11,31 @@ external stats : unit -> stats = "ml_gclosure_stats"
 external created : unit -> int = "ml_gclosure_created"
 external flush : unit -> unit = "ml_gclosure_flush"
 external shutdown_ext : unit -> unit = "ml_gclosure_shutdown"
-external is_closed : unit -> bool = "ml_gclosure_is_closed"
+external at_exit_ext : unit -> unit = "ml_gclosure_at_exit"
+external life_ext : unit -> int = "ml_gclosure_life"
 external glib_version : unit -> string = "ml_gclosure_glib_version"
 external init : unit -> unit = "ml_gclosure_init"
+
+type life = Open | Closed_explicitly | Exiting
+
+(* The one state is the Rust side's (src/lifecycle.rs); this reads it. *)
+let life () =
+  match life_ext () with 0 -> Open | 1 -> Closed_explicitly | _ -> Exiting
+
+let is_closed () = life () <> Open
 
 (* A safe point at the end of each major GC cycle. The alarm re-arms itself
    through Gc.finalise, so shutdown deletes it: after shutdown nothing of
    the library allocates in the runtime. *)
-let alarm = Gc.create_alarm (fun () -> if not (is_closed ()) then flush ())
+let alarm = Gc.create_alarm (fun () -> if life () = Open then flush ())
 
 let shutdown () =
-  Atomic.set Gclosure_state.closed true;
   Gc.delete_alarm alarm;
   shutdown_ext ()
+
+let at_exit_shutdown () =
+  Gc.delete_alarm alarm;
+  at_exit_ext ()
 
 let default_handler e =
   let bt = Printexc.get_raw_backtrace () in
@@ -48,6 +60,7 @@ let () =
     | _ -> None);
   Callback.register_exception "gclosure.closed" Closed;
   Callback.register_exception "gclosure.invalid_argument" (Invalid_argument "");
+  Callback.register_exception "gclosure.failure" (Failure "");
   Callback.register "gclosure.handle_exception" handle_exception;
   init ();
-  at_exit shutdown
+  at_exit at_exit_shutdown

@@ -10,11 +10,29 @@
     of a major GC cycle, {!flush} or {!shutdown}, never at the start of a
     library call (their dispose may emit signals into OCaml while that
     call has not read its arguments yet). At exit, {!shutdown} runs by
-    itself ([at_exit]). *)
+    itself ([at_exit]).
+
+    {2 The library's life: closed, and exiting}
+
+    The library is {e open}, then either {e closed} by an explicit
+    {!shutdown} while the program goes on, or {e exiting} once the
+    program's [at_exit] has begun (after [exit], or the end of the main
+    program).
+    - {b Closed}: every function of [Gobject] and [Gtk4] raises {!Closed};
+      closures do nothing when GLib invokes them; {!stats}, {!flush} and
+      {!shutdown} still answer.
+    - {b Exiting}: the runtime is about to be torn down. A thread of
+      another domain, or another systhread, that calls into the library
+      (any function, or a closure invoked on it) is {e parked}: it gives up
+      its domain lock and waits for the process to end. It never gets an
+      exception: a domain that ends during the runtime's exit teardown
+      crashes OCaml 5 (ocaml/ocaml#14594). The thread that runs the exit
+      gets {!Closed}. GLib's own threads are refused and go back to GLib
+      without running OCaml code. *)
 
 exception Closed
-(** Raised when a closure or object would be created after {!shutdown}:
-    the library is closed for the rest of the program. *)
+(** Raised by a library call after an explicit {!shutdown} (and, during the
+    exit, in the exiting thread only; see above). *)
 
 type stats = {
   live : int;  (** closures that can still call OCaml *)
@@ -35,12 +53,23 @@ val flush : unit -> unit
     reference now. *)
 
 val shutdown : unit -> unit
-(** The ordered shutdown, once (later calls do nothing): every live closure
-    is invalidated so nothing can call OCaml any more, every root is
-    released, and the library is marked closed. Runs by itself at exit. *)
+(** The ordered shutdown, once (later calls do nothing): the library is
+    marked closed, every live closure is invalidated so nothing can call
+    OCaml any more, and every root is released. Later calls into the
+    library raise {!Closed}. At exit the same shutdown runs by itself, and
+    the library is then {e exiting} (see above). *)
+
+type life =
+  | Open  (** closures are created and invoked *)
+  | Closed_explicitly  (** {!shutdown} ran; the program goes on *)
+  | Exiting  (** the program's [at_exit] has begun *)
+(** Where the library is in its life (see above). *)
+
+val life : unit -> life
+(** The library's state now. *)
 
 val is_closed : unit -> bool
-(** Whether {!shutdown} has run. *)
+(** [life () <> Open]. *)
 
 val set_exception_handler : (exn -> unit) -> unit
 (** Sets what happens to an exception a callback raises. The default prints

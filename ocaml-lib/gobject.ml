@@ -87,17 +87,14 @@ end
 external get_type_ : 'a obj -> g_type = "ml_gobject_get_type"
 external is_a_ : 'a obj -> string -> bool = "ml_gobject_is_a"
 
-(* Each wrapper of an external checks the closed flag first (see
-   Gclosure_state.check): after shutdown, no external is entered. *)
-let check = Gclosure_state.check
-let get_type o = check (); get_type_ o
-let is_a o name = check (); is_a_ o name
+(* Every external checks the library's state itself, first (src/boundary.rs). *)
+let get_type = get_type_
+let is_a = is_a_
 
 external unsafe_create_repr : string -> (string * Repr.t) array -> 'a obj
   = "ml_gobject_unsafe_create"
 
 let unsafe_create ~classe params =
-  check ();
   unsafe_create_repr classe
     (Array.of_list (List.map (fun (n, v) -> (n, Repr.of_set v)) params))
 
@@ -109,9 +106,9 @@ module Type = struct
   external name_ : g_type -> string = "ml_gobject_type_name"
   external is_a_ : g_type -> g_type -> bool = "ml_gobject_type_is_a"
 
-  let from_name n = check (); from_name_ n
-  let name t = check (); name_ t
-  let is_a t p = check (); is_a_ t p
+  let from_name n = from_name_ n
+  let name t = name_ t
+  let is_a t p = is_a_ t p
 end
 
 module Value = struct
@@ -120,10 +117,10 @@ module Value = struct
   external set_repr : g_value -> Repr.t -> unit = "ml_gobject_value_set"
   external get_type_ : g_value -> g_type = "ml_gobject_value_get_type"
 
-  let create t = check (); create_ t
-  let get v = check (); Repr.to_get (get_repr v)
-  let set v d = check (); set_repr v (Repr.of_set d)
-  let get_type v = check (); get_type_ v
+  let create t = create_ t
+  let get v = Repr.to_get (get_repr v)
+  let set v d = set_repr v (Repr.of_set d)
+  let get_type v = get_type_ v
 end
 
 module Closure = struct
@@ -131,7 +128,7 @@ module Closure = struct
 
   external create_ : (argv -> unit) -> g_closure = "ml_gobject_closure_create"
 
-  let create f = check (); create_ f
+  let create f = create_ f
 
   (* The accessors below run inside callbacks, which do not run after
      shutdown: no check needed. *)
@@ -158,16 +155,15 @@ module Signal = struct
 
   external disconnect_ : 'a obj -> id -> unit = "ml_gobject_signal_disconnect"
 
-  let disconnect o id = check (); disconnect_ o id
+  let disconnect o id = disconnect_ o id
 
   external emit_ : 'a obj -> string -> Repr.t array -> Repr.t
     = "ml_gobject_signal_emit_by_name"
 
-  let connect_by_name obj ~name ~callback ~after = check (); connect_ obj name callback after
+  let connect_by_name obj ~name ~callback ~after = connect_ obj name callback after
 
   let emit_by_name obj ~name ~params =
-    check ();
-    Repr.to_get (emit_ obj name (Array.of_list (List.map Repr.of_set params)))
+      Repr.to_get (emit_ obj name (Array.of_list (List.map Repr.of_set params)))
 end
 
 module Property = struct
@@ -176,10 +172,10 @@ module Property = struct
   external get_type_ : 'a obj -> string -> g_type = "ml_gobject_property_get_type"
   external notify_ : 'a obj -> string -> unit = "ml_gobject_property_notify"
 
-  let set_dyn o name d = check (); set_repr o name (Repr.of_set d)
-  let get_dyn o name = check (); Repr.to_get (get_repr o name)
-  let get_type o name = check (); get_type_ o name
-  let notify o name = check (); notify_ o name
+  let set_dyn o name d = set_repr o name (Repr.of_set d)
+  let get_dyn o name = Repr.to_get (get_repr o name)
+  let get_type o name = get_type_ o name
+  let notify o name = notify_ o name
 end
 
 type 'a data_conv = {

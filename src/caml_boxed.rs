@@ -17,7 +17,15 @@ use glib::translate::FromGlib;
 pub const TYPE_NAME: &str = "GclosureCaml";
 
 unsafe extern "C" fn copy(p: gpointer) -> gpointer {
-    let _lock = (!crate::lock::held()).then(crate::lock::acquire);
+    // A new root needs the runtime: refused (an empty value) once the
+    // library is closed or exiting.
+    let Ok(_inside) = crate::lifecycle::enter(crate::lifecycle::Accept::OpenOnly) else {
+        return std::ptr::null_mut();
+    };
+    let _lock = crate::lifecycle::lock_for_call();
+    if !crate::lifecycle::is_open() {
+        return std::ptr::null_mut();
+    }
     // SAFETY: `p` is a boxroot made by `new_boxed` or `copy` (the only
     // producers of this type's values); domain lock held now.
     unsafe {

@@ -11,6 +11,7 @@
 //!   and queues its root; nothing else, so it is safe on any thread at any
 //!   time.
 
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 use glib::ffi::gpointer;
@@ -20,25 +21,46 @@ use glib::translate::FromGlibPtrNone;
 use ocaml::root::Root;
 use ocaml::sys;
 
-use crate::handles::ArgvHandle;
+use crate::handles::{ArgvHandle, ClosureRef};
 use crate::invocation::Invocation;
-use crate::lifecycle::{self, CallbackRoot, REGISTRY};
-use crate::lock;
-use crate::registry::{ClosedError, Key};
+use crate::lifecycle::{self, Accept};
+use crate::registry::{ClosedError, Key, Registry};
+use crate::safepoint;
+
+/// An OCaml callback rooted by a boxroot, as stored in the registry, with
+/// the GClosure that calls it (set right after the closure is made; null
+/// before). The pointer is only used while the entry is live: GLib runs the
+/// finalize notifier (and usually the invalidate notifier before it), which
+/// takes the entry out of the live state under the registry's lock, before
+/// it frees the closure.
+pub struct CallbackRoot {
+    /// The callback, rooted.
+    pub root: Root,
+    /// Its GClosure (for shutdown's GLib-side invalidation).
+    pub closure: AtomicPtr<GClosure>,
+}
+
+// SAFETY: the root's value is read only by threads holding a domain lock
+// (the marshaller checks it), and boxroot allows deleting a root from any
+// thread; the registry's lock orders the accesses.
+unsafe impl Send for CallbackRoot {}
+// SAFETY: as above; shared access only reads the root's cell under a domain lock.
+unsafe impl Sync for CallbackRoot {}
+
+/// Every closure's root, by key.
+pub static REGISTRY: Registry<CallbackRoot> = Registry::new();
 
 /// Makes a GClosure that calls the OCaml function `callback` with an
-/// `argv`. Returns a new (non-floating) reference.
+/// `argv`. Returns a new (non-floating) reference. Refused once the
+/// library is no longer open (checked under the registry's lock: see
+/// `Registry::insert_with`).
 ///
 /// # Safety
-/// The calling thread holds the domain lock; `callback` is a value of type
-/// `argv -> unit`.
-pub unsafe fn create(callback: sys::Value) -> Result<*mut GClosure, ClosedError> {
+/// The calling thread holds the domain lock, inside the library; `callback`
+/// roots a value of type `argv -> unit`.
+pub unsafe fn create(callback: Root) -> Result<ClosureRef, ClosedError> {
     let key = REGISTRY.insert_with(|| {
-        // SAFETY: domain lock held (precondition), so boxroot_create succeeds
-        // unless memory runs out.
-        let root = unsafe { ocaml_boxroot_sys::boxroot_create(callback) }
-            .expect("ocaml-gclosure: boxroot_create failed (out of memory?)");
-        CallbackRoot(Root(root), std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()))
+        lifecycle::is_open().then(|| CallbackRoot { root: callback, closure: AtomicPtr::new(std::ptr::null_mut()) })
     })?;
     // SAFETY: the shim makes a plain GClosure whose data is the key, an
     // integer that GLib never dereferences.
@@ -54,25 +76,22 @@ pub unsafe fn create(callback: sys::Value) -> Result<*mut GClosure, ClosedError>
         gobj::g_closure_ref(c);
         gobj::g_closure_sink(c);
     }
-    // For shutdown's GLib-side invalidation (see lifecycle::shutdown).
-    REGISTRY.with_live(key, |cb| cb.1.store(c, std::sync::atomic::Ordering::Release));
-    Ok(c)
+    // For shutdown's GLib-side invalidation (see `shutdown`).
+    REGISTRY.with_live(key, |cb| cb.closure.store(c, Ordering::Release));
+    // SAFETY: `c` is non-null and we own the reference taken above.
+    Ok(unsafe { ClosureRef::from_full(NonNull::new_unchecked(c)) })
 }
 
 /// The same closure as a `glib::Closure`, for Rust code.
 ///
 /// # Safety
 /// As [`create`].
-pub unsafe fn create_glib(callback: sys::Value) -> Result<glib::Closure, ClosedError> {
+pub unsafe fn create_glib(callback: Root) -> Result<glib::Closure, ClosedError> {
     // SAFETY: forwarded precondition.
     let c = unsafe { create(callback)? };
     // SAFETY: `c` is a live closure; from_glib_none takes its own reference,
-    // then we drop the one `create` returned.
-    unsafe {
-        let owned = glib::Closure::from_glib_none(c);
-        gobj::g_closure_unref(c);
-        Ok(owned)
-    }
+    // then `c`'s is dropped.
+    Ok(unsafe { glib::Closure::from_glib_none(c.ptr()) })
 }
 
 /// GLib's invalidate (and finalize) notifier: only the state flip and the
@@ -81,7 +100,8 @@ unsafe extern "C" fn on_invalidate(data: gpointer, _closure: *mut GClosure) {
     REGISTRY.invalidate(data as Key);
 }
 
-/// The marshaller of every closure.
+/// The marshaller of every closure. A panic never leaves it (GLib's frames
+/// cannot unwind): it is reported on stderr and the invocation does nothing.
 unsafe extern "C" fn marshal(
     closure: *mut GClosure,
     ret: *mut GValue,
@@ -90,14 +110,31 @@ unsafe extern "C" fn marshal(
     _hint: gpointer,
     _marshal_data: gpointer,
 ) {
-    if lifecycle::is_closed() {
-        return; // shut down: stale closures do nothing
+    let r = std::panic::catch_unwind(|| {
+        // SAFETY: GLib's arguments, forwarded.
+        unsafe { invoke(closure, ret, n, params) }
+    });
+    if r.is_err() {
+        eprintln!("ocaml-gclosure: internal error in a closure invocation (Rust panic); the callback was not run");
     }
+}
+
+/// The marshaller's work (see [`marshal`]).
+///
+/// # Safety
+/// GLib's arguments for a closure made by [`create`].
+unsafe fn invoke(closure: *mut GClosure, ret: *mut GValue, n: u32, params: *const GValue) {
+    // The library's state first: Closed, or Exiting for a thread the
+    // runtime does not own, does nothing; Exiting parks an OCaml thread.
+    let Ok(_inside) = lifecycle::enter(Accept::OpenOnly) else { return };
     // A thread without the domain lock (GIO worker, foreign thread, main
-    // loop in a blocking section) takes it for the call, then gives it back.
-    let _lock = (!lock::held()).then(lock::acquire);
-    if lifecycle::is_closed() {
-        return; // shut down while this thread waited for the lock
+    // loop in a blocking section) takes it for the call, then gives it
+    // back. The wait for it is not counted as inside the library.
+    let _lock = lifecycle::lock_for_call();
+    if !lifecycle::is_open() {
+        // Shut down while this thread waited. One that came from GLib gives
+        // the lock back and goes back there.
+        return;
     }
     // SAFETY: GLib passes the closure being invoked, one of ours (this
     // marshaller is set on no other), whose data is its key.
@@ -106,32 +143,38 @@ unsafe extern "C" fn marshal(
     let running = inv.start();
     // Allocate the argv first: this may run the GC, and nothing unrooted is
     // held yet.
-    // SAFETY: domain lock held; the value goes to OCaml with no allocation
-    // in between.
-    let argv_raw = unsafe { ArgvHandle::new_raw(running_inv(&running)) };
+    // SAFETY: domain lock held, inside the library; the value goes to OCaml
+    // with no allocation in between.
+    let argv_raw = unsafe { ArgvHandle::new_raw(running.invocation()) };
     // Then read the root and call at once: no allocation in between, so the
     // callback value cannot move or die before caml_callback roots it.
     let Some(f) = REGISTRY.with_live(key, |r| {
         // SAFETY: domain lock held (checked above).
-        unsafe { r.0.get() }
+        unsafe { r.root.get() }
     }) else {
         return; // invalidated or released: do nothing, result stays default
     };
-    // SAFETY: domain lock held; `f` is an `argv -> unit` function (create's
-    // precondition) and `argv_raw` a live argv block.
-    let res = unsafe { sys::caml_callback_exn(f, argv_raw) };
-    if sys::is_exception_result(res) {
+    let res = {
+        // OCaml code runs: not inside the library meanwhile. Coming back
+        // parks this thread if the exit began (it would return into OCaml).
+        let _in_ocaml = lifecycle::suspend();
+        // SAFETY: domain lock held; `f` is an `argv -> unit` function
+        // (create's precondition) and `argv_raw` a live argv block.
+        unsafe { sys::caml_callback_exn(f, argv_raw) }
+    };
+    // Past this point a thread that came from GLib without the lock may
+    // find the exit begun (an OCaml thread would have parked): it then
+    // runs no more OCaml code and goes back to GLib.
+    if sys::is_exception_result(res) && lifecycle::life() != lifecycle::Life::Exiting {
         // SAFETY: `res` is an exception result from caml_callback_exn.
         unsafe { handle_exception(sys::extract_exception(res)) };
     }
     drop(running);
-    // SAFETY: domain lock held (here or taken above); a marshaller is never run by a GC finalizer
-    // (finalizers make no GLib call).
-    unsafe { lifecycle::safe_point() };
-}
-
-fn running_inv<'a>(r: &'a crate::invocation::Running<'_>) -> &'a Invocation {
-    r.invocation()
+    if lifecycle::is_open() {
+        // SAFETY: domain lock held, inside the library; a marshaller is
+        // never run by a GC finalizer (finalizers make no GLib call).
+        unsafe { safepoint::safe_point() };
+    }
 }
 
 extern "C" {
@@ -148,7 +191,7 @@ static HANDLER: AtomicPtr<sys::Value> = AtomicPtr::new(std::ptr::null_mut());
 /// without one, or if it raises too, prints it on stderr.
 ///
 /// # Safety
-/// Domain lock held; `exn` is an exception value.
+/// Domain lock held, inside the library; `exn` is an exception value.
 pub(crate) unsafe fn handle_exception(exn: sys::Value) {
     let mut h = HANDLER.load(Ordering::Acquire);
     if h.is_null() {
@@ -156,16 +199,22 @@ pub(crate) unsafe fn handle_exception(exn: sys::Value) {
         h = unsafe { sys::caml_named_value(c"gclosure.handle_exception".as_ptr()) } as *mut sys::Value;
         HANDLER.store(h, Ordering::Release);
     }
+    // The handler runs OCaml code, which may move `exn`: rooted across it.
+    // SAFETY: domain lock held.
+    let Some(exn) = (unsafe { ocaml_boxroot_sys::boxroot_create(exn) }).map(Root) else { return };
     if !h.is_null() {
-        // SAFETY: the named value is an `exn -> unit` function.
-        let r = unsafe { sys::caml_callback_exn(*h, exn) };
+        let r = {
+            let _in_ocaml = lifecycle::suspend();
+            // SAFETY: the named value is an `exn -> unit` function.
+            unsafe { sys::caml_callback_exn(*h, exn.get()) }
+        };
         if !sys::is_exception_result(r) {
             return;
         }
     }
     // SAFETY: caml_format_exception returns a malloc'd C string.
     unsafe {
-        let s = sys::caml_format_exception(exn);
+        let s = sys::caml_format_exception(exn.get());
         eprintln!("ocaml-gclosure: exception in a callback: {}", std::ffi::CStr::from_ptr(s).to_string_lossy());
         libc_free(s as *mut std::ffi::c_void);
     }

@@ -26,21 +26,51 @@ pub enum Deferred {
 // reference counts are atomic, so the release may happen on another thread.
 unsafe impl Send for Deferred {}
 
-static QUEUE: Mutex<Vec<Deferred>> = Mutex::new(Vec::new());
-static QUEUED: AtomicUsize = AtomicUsize::new(0);
+/// Closure references (their release runs no OCaml code) apart from
+/// objects and values (whose release may), so that the entry safe point
+/// never scans past what it may release.
+static CLOSURES: Mutex<Vec<OwnedClosure>> = Mutex::new(Vec::new());
+static OTHERS: Mutex<Vec<Deferred>> = Mutex::new(Vec::new());
+static QUEUED_CLOSURES: AtomicUsize = AtomicUsize::new(0);
+static QUEUED_OTHERS: AtomicUsize = AtomicUsize::new(0);
+
+/// One closure reference waiting in the queue.
+struct OwnedClosure(*mut GClosure);
+
+// SAFETY: as for `Deferred`: it owns one reference, and GLib's closure
+// reference counts are atomic.
+unsafe impl Send for OwnedClosure {}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Queues a release. Safe inside a GC finalizer: takes a short Rust lock
 /// that no holder keeps while calling OCaml or GLib, and allocates only
 /// with Rust's allocator.
 pub fn push(d: Deferred) {
-    let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
-    q.push(d);
-    QUEUED.store(q.len(), Ordering::Release);
+    match d {
+        Deferred::Closure(c) => {
+            let mut q = lock(&CLOSURES);
+            q.push(OwnedClosure(c));
+            QUEUED_CLOSURES.store(q.len(), Ordering::Release);
+        }
+        d => {
+            let mut q = lock(&OTHERS);
+            q.push(d);
+            QUEUED_OTHERS.store(q.len(), Ordering::Release);
+        }
+    }
 }
 
-/// Whether a release waits (one atomic load).
+/// Whether a release waits (two atomic loads).
 pub fn has_queued() -> bool {
-    QUEUED.load(Ordering::Acquire) > 0
+    has_queued_closures() || QUEUED_OTHERS.load(Ordering::Acquire) > 0
+}
+
+/// Whether a closure reference waits (one atomic load).
+pub fn has_queued_closures() -> bool {
+    QUEUED_CLOSURES.load(Ordering::Acquire) > 0
 }
 
 /// Drops the queued closure references only, which never run OCaml code
@@ -50,22 +80,14 @@ pub fn has_queued() -> bool {
 /// # Safety
 /// The caller holds the domain lock and is not inside a GC finalizer.
 pub unsafe fn release_closures() -> usize {
-    let closures: Vec<*mut GClosure> = {
-        let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
-        let mut closures = Vec::new();
-        q.retain(|d| match d {
-            Deferred::Closure(c) => {
-                closures.push(*c);
-                false
-            }
-            _ => true,
-        });
-        QUEUED.store(q.len(), Ordering::Release);
-        closures
+    let closures = {
+        let mut q = lock(&CLOSURES);
+        QUEUED_CLOSURES.store(0, Ordering::Release);
+        std::mem::take(&mut *q)
     };
-    for &c in &closures {
-        // SAFETY: each was a `Deferred::Closure`, which owns this reference.
-        unsafe { glib::gobject_ffi::g_closure_unref(c) };
+    for c in &closures {
+        // SAFETY: each owns one reference (pushed by its handle's finalizer).
+        unsafe { glib::gobject_ffi::g_closure_unref(c.0) };
     }
     closures.len()
 }
@@ -77,9 +99,11 @@ pub unsafe fn release_closures() -> usize {
 /// dropping a reference can run GLib dispose code that emits signals into
 /// OCaml.
 pub unsafe fn release_all() -> usize {
+    // SAFETY: forwarded precondition.
+    let closures = unsafe { release_closures() };
     let items = {
-        let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
-        QUEUED.store(0, Ordering::Release);
+        let mut q = lock(&OTHERS);
+        QUEUED_OTHERS.store(0, Ordering::Release);
         std::mem::take(&mut *q)
     };
     let n = items.len();
@@ -95,5 +119,5 @@ pub unsafe fn release_all() -> usize {
             }
         }
     }
-    n
+    n + closures
 }

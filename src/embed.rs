@@ -29,7 +29,7 @@ use crate::closure;
 use crate::errors::GcError;
 use glib::translate::{FromGlib, ToGlibPtr};
 
-use crate::lifecycle;
+use crate::lifecycle::{self, Accept};
 pub use crate::registry::Stats;
 
 /// What the Rust API refuses, with a message naming the problem.
@@ -63,7 +63,7 @@ impl From<GcError> for Error {
     fn from(e: GcError) -> Self {
         match e {
             GcError::Closed => Error::Closed,
-            GcError::InvalidArgument(m) => Error::Invalid(m),
+            GcError::InvalidArgument(m) | GcError::Failure(m) => Error::Invalid(m),
         }
     }
 }
@@ -72,6 +72,17 @@ const NOT_STARTED: u8 = 0;
 const RUNNING: u8 = 1;
 const STOPPED: u8 = 2;
 static STATE: AtomicU8 = AtomicU8::new(NOT_STARTED);
+
+/// Whether OCaml was started from Rust ([`Runtime::start`]): this program's
+/// end of life is the `Runtime`'s drop, not OCaml's exit.
+pub fn is_embedded() -> bool {
+    STATE.load(Ordering::Acquire) != NOT_STARTED
+}
+
+/// Inside the library for one call of this API, or `Err(Closed)`.
+fn enter(accept: Accept) -> Result<lifecycle::Inside, Error> {
+    lifecycle::enter(accept).map_err(|_| Error::Closed)
+}
 
 /// The OCaml runtime, started from Rust. Dropping it runs the ordered
 /// shutdown (every closure invalidated, every root released, the library
@@ -108,6 +119,7 @@ impl Runtime {
 
     /// The OCaml value registered as `name` (`Callback.register name f`).
     pub fn callback(&self, name: &str) -> Result<Callback, Error> {
+        let _inside = enter(Accept::OpenOnly)?;
         let _lock = lock_for_this_call();
         let c = std::ffi::CString::new(name).map_err(|_| Error::UnknownCallback(name.into()))?;
         // SAFETY: the runtime runs and this thread holds the domain lock
@@ -123,10 +135,14 @@ impl Runtime {
 
     /// A new GClosure that calls `cb` (an `argv -> unit` OCaml function).
     pub fn closure(&self, cb: &Callback) -> Result<glib::Closure, Error> {
+        let _inside = enter(Accept::OpenOnly)?;
         let _lock = lock_for_this_call();
-        // SAFETY: domain lock held (see `callback`); `cb` roots a function
+        // SAFETY: domain lock held (see `callback`); a new root of the same
+        // value for the registry.
+        let root = unsafe { ocaml_boxroot_sys::boxroot_create(cb.root.get()) }.ok_or(Error::Closed)?;
+        // SAFETY: domain lock held, inside the library; `cb` roots a function
         // value of the required type (the caller's contract with its OCaml code).
-        unsafe { closure::create_glib(cb.root.get()) }.map_err(|_| Error::Closed)
+        unsafe { closure::create_glib(Root(root)) }.map_err(|_| Error::Closed)
     }
 
     /// Connects the OCaml callback registered as `name` to `signal` of `obj`.
@@ -146,29 +162,37 @@ impl Runtime {
     /// hand widgets made in Rust to OCaml code. An exception it raises goes
     /// to the exception handler and comes back as `Err`.
     pub fn call_with_objects(&self, name: &str, objects: &[&glib::Object]) -> Result<(), Error> {
-        if lifecycle::is_closed() {
-            return Err(Error::Closed);
-        }
         if objects.is_empty() || objects.len() > 3 {
             return Err(Error::Invalid(format!("call_with_objects {name:?}: 1 to 3 objects, {} given", objects.len())));
         }
         let f = self.callback(name)?;
+        let _inside = enter(Accept::OpenOnly)?;
         let _lock = lock_for_this_call();
-        // Each handle is rooted (ocaml-rs roots the values it allocates).
-        let args: Vec<ocaml::Value> = objects
-            .iter()
-            // SAFETY: live objects (borrowed); the handle takes its own reference.
-            .map(|o| unsafe { crate::handles::ObjHandle::add_ref(o.to_glib_none().0) }.map(|h| h.0))
-            .collect::<Option<_>>()
-            .ok_or(Error::Closed)?;
-        let raw: Vec<ocaml::sys::Value> = args.iter().map(|a| a.raw().0).collect();
-        // SAFETY: domain lock held; `f` is a function of that many object
-        // arguments (the caller's contract with its OCaml code); the
-        // arguments are rooted until the call returns.
-        let res = unsafe { ocaml::sys::caml_callbackN_exn(f.root.get(), raw.len(), raw.as_ptr() as *mut _) };
+        // Each handle is rooted as soon as it is made (the next one allocates).
+        let mut args: Vec<Root> = Vec::with_capacity(objects.len());
+        for o in objects {
+            // SAFETY: a live object (borrowed): the handle takes its own
+            // reference; domain lock held, inside the library.
+            let v = unsafe {
+                let r = crate::handles::ObjRef::from_none(o.to_glib_none().0).expect("a live object");
+                crate::boundary::Ret::into_ocaml(r).map_err(Error::from)?
+            };
+            // SAFETY: domain lock held; `v` was just made, nothing allocated since.
+            args.push(Root(unsafe { ocaml_boxroot_sys::boxroot_create(v) }.ok_or(Error::Closed)?));
+        }
+        let res = {
+            // SAFETY: domain lock held; read right before the call, with no
+            // allocation in between.
+            let raw: Vec<ocaml::sys::Value> = args.iter().map(|a| unsafe { a.get() }).collect();
+            let _in_ocaml = lifecycle::suspend();
+            // SAFETY: domain lock held; `f` is a function of that many object
+            // arguments (the caller's contract with its OCaml code); the
+            // arguments are rooted until the call returns.
+            unsafe { ocaml::sys::caml_callbackN_exn(f.root.get(), raw.len(), raw.as_ptr() as *mut _) }
+        };
         drop(args);
         if ocaml::sys::is_exception_result(res) {
-            // SAFETY: an exception result, lock held.
+            // SAFETY: an exception result, lock held, inside the library.
             unsafe { closure::handle_exception(ocaml::sys::extract_exception(res)) };
             return Err(Error::Invalid(format!("the OCaml function {name:?} raised an exception")));
         }
@@ -178,24 +202,30 @@ impl Runtime {
     /// Runs `f` (typically a main loop: `app.run()`) with the domain lock
     /// released, so that closures invoked on other threads (GIO workers,
     /// threads OCaml never saw) can take it; callbacks on this thread take
-    /// it back for their call.
+    /// it back for their call. Nested (inside a handler that runs without
+    /// the lock already), it just runs `f`.
     pub fn run_unlocked<R>(&self, f: impl FnOnce() -> R) -> R {
-        // SAFETY: this thread holds the lock (it started the runtime and
-        // `self` is not Send) and holds no OCaml value across `f`.
+        if !crate::lock::held() {
+            return f();
+        }
+        let _out = lifecycle::suspend();
+        // SAFETY: this thread holds the lock (checked) and holds no OCaml
+        // value across `f`.
         let _unlocked = unsafe { crate::lock::Released::new() };
         f()
     }
 
     /// A safe point: releases queued roots and deferred references now.
     pub fn flush(&self) {
+        let Ok(_inside) = enter(Accept::AnyButExit) else { return };
         let _lock = lock_for_this_call();
-        // SAFETY: domain lock held; not inside a GC finalizer.
-        unsafe { lifecycle::flush() }
+        // SAFETY: domain lock held, inside the library; not inside a GC finalizer.
+        unsafe { crate::safepoint::flush() }
     }
 
     /// The closure counters (the same as `Gclosure.stats` in OCaml).
     pub fn stats(&self) -> Stats {
-        lifecycle::stats()
+        crate::closure::REGISTRY.stats()
     }
 }
 
@@ -203,7 +233,7 @@ impl Runtime {
 /// it (inside [`Runtime::run_unlocked`], GLib calls Rust handlers without
 /// it). The thread that started the runtime is known to it.
 fn lock_for_this_call() -> Option<crate::lock::Acquired> {
-    (!crate::lock::held()).then(crate::lock::acquire)
+    lifecycle::lock_for_call()
 }
 
 impl Callback {
@@ -214,11 +244,32 @@ impl Callback {
 }
 
 impl Drop for Runtime {
+    /// The Rust program's end of OCaml: the ordered shutdown (the library
+    /// becomes Closed: closures invoked later, on any thread, do nothing),
+    /// then OCaml's `at_exit` functions (so its buffered output is
+    /// flushed), then the domain lock is given up for good, so that a thread
+    /// still waiting for it in a closure invocation gets it, sees the
+    /// library closed, and returns.
     fn drop(&mut self) {
-        let _lock = lock_for_this_call();
-        // SAFETY: domain lock held (here or taken above); the runtime still runs.
-        unsafe { lifecycle::shutdown() };
+        let lock = lock_for_this_call();
+        if let Ok(_inside) = enter(Accept::AnyButExit) {
+            // SAFETY: domain lock held, inside the library; the runtime runs.
+            unsafe { crate::shutdown::shutdown() };
+            // SAFETY: domain lock held; a named value of the standard library.
+            let at_exit = unsafe { ocaml::sys::caml_named_value(c"Pervasives.do_at_exit".as_ptr()) };
+            if !at_exit.is_null() {
+                let _in_ocaml = lifecycle::suspend();
+                // SAFETY: `unit -> unit`; an exception it raises is dropped.
+                unsafe { ocaml::sys::caml_callback_exn(*at_exit, ocaml::sys::UNIT) };
+            }
+        }
         STATE.store(STOPPED, Ordering::Release);
+        match lock {
+            Some(l) => drop(l),
+            // SAFETY: this thread holds the lock it started the runtime with,
+            // and runs no OCaml code again.
+            None => unsafe { crate::lock::release_for_good() },
+        }
     }
 }
 
@@ -232,7 +283,10 @@ pub fn connect_closure<O: IsA<glib::Object>>(
     after: bool,
     closure: &glib::Closure,
 ) -> Result<glib::SignalHandlerId, Error> {
-    let (id, detail) = crate::signals::parse("ocaml_gclosure::connect_closure", obj.type_(), signal)?;
+    const F: &str = "ocaml_gclosure::connect_closure";
+    let name = std::ffi::CString::new(signal)
+        .map_err(|e| Error::Invalid(format!("{F}: signal name {signal:?} contains a NUL byte (byte {})", e.nul_position())))?;
+    let (id, detail) = crate::signals::parse(F, obj.type_(), &name)?;
     // SAFETY: live object and closure (borrowed); `id`/`detail` were parsed
     // for the object's class. GLib takes its own reference on the closure.
     let h = unsafe {
@@ -250,5 +304,5 @@ pub fn connect_closure<O: IsA<glib::Object>>(
 
 /// The statistics, readable without a runtime handle.
 pub fn stats() -> Stats {
-    lifecycle::stats()
+    crate::closure::REGISTRY.stats()
 }

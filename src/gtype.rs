@@ -59,6 +59,23 @@ pub fn from_name(name: &str) -> Option<glib::Type> {
     (t.is_valid() && t.name() == name).then_some(t)
 }
 
+/// The class of a live object.
+pub fn class_of(o: *mut glib::gobject_ffi::GObject) -> glib::Type {
+    // SAFETY: callers pass a live GObject (held by a reference); every
+    // instance starts with its class pointer, whose first field is the GType.
+    unsafe { glib::Type::from_glib((*(*(o as *mut glib::gobject_ffi::GTypeInstance)).g_class).g_type) }
+}
+
+/// The `glib::Type` behind an OCaml `g_type`.
+///
+/// `Gobject.g_type` is abstract: its only values are GTypes this crate
+/// returned, so `id` is a registered GType.
+pub fn of_int(id: isize) -> glib::Type {
+    // SAFETY: `id` came from `to_int` on a registered type (the OCaml type
+    // is abstract, so no other integer can reach here).
+    unsafe { glib::Type::from_glib(id as glib::ffi::GType) }
+}
+
 /// The GType's integer, as handed to OCaml (`Gobject.g_type` is abstract).
 pub fn to_int(t: glib::Type) -> isize {
     t.into_glib() as isize

@@ -9,13 +9,14 @@
 use glib::gobject_ffi::GValue;
 use glib::gobject_ffi as gobj;
 use glib::translate::{FromGlib, IntoGlib};
-use ocaml::{FromValue, Int, Pointer, Value};
+use ocaml::{sys, Int};
 
-use crate::handles::ObjHandle;
+use crate::boundary::{alloc_tagged, invalid, Arg, OString, Res, Ret, Rooted, Val};
+use crate::handles::ObjRef;
 
-/// A GValue's contents. Mirrors `Gobject.Data_repr.t` in `ocaml-lib/gobject.ml`
+/// A GValue's contents, owned by Rust (strings copied, objects referenced,
+/// OCaml values rooted). Mirrors `Gobject.Repr.t` in `ocaml-lib/gobject.ml`
 /// constructor by constructor (same order): keep them in step.
-#[derive(ocaml::ToValue, ocaml::FromValue)]
 pub enum Data {
     /// `NONE
     None,
@@ -45,12 +46,13 @@ pub enum Data {
     Float(f64),
     /// `DOUBLE
     Double(f64),
-    /// `STRING
-    String(Option<String>),
-    /// `OBJECT (an `obj` custom block)
-    Object(Option<Value>),
+    /// `STRING, as bytes (OCaml strings are bytes; GLib's must be UTF-8
+    /// when written, and come back byte for byte when read)
+    String(Option<Vec<u8>>),
+    /// `OBJECT
+    Object(Option<ObjRef>),
     /// `CAML
-    Caml(Value),
+    Caml(Rooted),
     /// `POINTER (the address)
     Pointer(Option<Int>),
 }
@@ -93,6 +95,105 @@ impl Data {
     }
 }
 
+/// Constructor tags of `Repr.t` (constant `None_` aside), in order.
+mod tag {
+    pub const BOOL: u8 = 0;
+    pub const CHAR: u8 = 1;
+    pub const UCHAR: u8 = 2;
+    pub const INT: u8 = 3;
+    pub const UINT: u8 = 4;
+    pub const LONG: u8 = 5;
+    pub const ULONG: u8 = 6;
+    pub const INT32: u8 = 7;
+    pub const UINT32: u8 = 8;
+    pub const INT64: u8 = 9;
+    pub const UINT64: u8 = 10;
+    pub const FLOAT: u8 = 11;
+    pub const DOUBLE: u8 = 12;
+    pub const STRING: u8 = 13;
+    pub const OBJECT: u8 = 14;
+    pub const CAML: u8 = 15;
+    pub const POINTER: u8 = 16;
+}
+
+extern "C" {
+    fn caml_copy_int32(i: i32) -> Val;
+}
+
+impl Arg for Data {
+    unsafe fn read(v: Val, func: &'static str, name: &'static str) -> Res<Self> {
+        if !sys::is_block(v) {
+            return Ok(Data::None);
+        }
+        // SAFETY: `v` is a `Repr.t` block (precondition): its tag names the
+        // constructor and field 0 holds the argument, of the constructor's
+        // type (boxed int32/int64/float, option, string, obj block).
+        unsafe {
+            let f = *sys::field(v, 0);
+            let int = || sys::int_val(f);
+            let custom_i32 = || *(sys::field(f, 1) as *const i32);
+            let custom_i64 = || *(sys::field(f, 1) as *const i64);
+            let double = || *(f as *const f64);
+            Ok(match sys::tag_val(v) {
+                tag::BOOL => Data::Bool(f != sys::FALSE),
+                tag::CHAR => Data::Char(int()),
+                tag::UCHAR => Data::UChar(int()),
+                tag::INT => Data::Int(int()),
+                tag::UINT => Data::UInt(int()),
+                tag::LONG => Data::Long(int()),
+                tag::ULONG => Data::ULong(int()),
+                tag::INT32 => Data::Int32(custom_i32()),
+                tag::UINT32 => Data::UInt32(custom_i32()),
+                tag::INT64 => Data::Int64(custom_i64()),
+                tag::UINT64 => Data::UInt64(custom_i64()),
+                tag::FLOAT => Data::Float(double()),
+                tag::DOUBLE => Data::Double(double()),
+                tag::STRING => Data::String(if f == sys::NONE {
+                    None
+                } else {
+                    let s = *sys::field(f, 0);
+                    Some(std::slice::from_raw_parts(sys::string_val(s), sys::caml_string_length(s)).to_vec())
+                }),
+                tag::OBJECT => Data::Object(<Option<ObjRef> as Arg>::read(f, func, name)?),
+                tag::CAML => Data::Caml(Rooted::read(f, func, name)?),
+                tag::POINTER => Data::Pointer(if f == sys::NONE { None } else { Some(sys::int_val(*sys::field(f, 0))) }),
+                t => return Err(invalid(func, format!("{name}: unknown data constructor (tag {t})"))),
+            })
+        }
+    }
+}
+
+impl Ret for Data {
+    unsafe fn into_ocaml(self) -> Res<Val> {
+        // SAFETY: domain lock held (precondition). Each argument value is
+        // passed straight to `alloc_tagged`, which roots it across its own
+        // allocation.
+        unsafe {
+            let int = |i: Int| sys::val_int(i);
+            Ok(match self {
+                Data::None => sys::val_int(0),
+                Data::Bool(b) => alloc_tagged(tag::BOOL, if b { sys::TRUE } else { sys::FALSE }),
+                Data::Char(i) => alloc_tagged(tag::CHAR, int(i)),
+                Data::UChar(i) => alloc_tagged(tag::UCHAR, int(i)),
+                Data::Int(i) => alloc_tagged(tag::INT, int(i)),
+                Data::UInt(i) => alloc_tagged(tag::UINT, int(i)),
+                Data::Long(i) => alloc_tagged(tag::LONG, int(i)),
+                Data::ULong(i) => alloc_tagged(tag::ULONG, int(i)),
+                Data::Int32(i) => alloc_tagged(tag::INT32, caml_copy_int32(i)),
+                Data::UInt32(i) => alloc_tagged(tag::UINT32, caml_copy_int32(i)),
+                Data::Int64(i) => alloc_tagged(tag::INT64, sys::caml_copy_int64(i)),
+                Data::UInt64(i) => alloc_tagged(tag::UINT64, sys::caml_copy_int64(i)),
+                Data::Float(f) => alloc_tagged(tag::FLOAT, sys::caml_copy_double(f)),
+                Data::Double(f) => alloc_tagged(tag::DOUBLE, sys::caml_copy_double(f)),
+                Data::String(s) => alloc_tagged(tag::STRING, s.map(OString).into_ocaml()?),
+                Data::Object(o) => alloc_tagged(tag::OBJECT, o.into_ocaml()?),
+                Data::Caml(r) => alloc_tagged(tag::CAML, r.0.get()),
+                Data::Pointer(p) => alloc_tagged(tag::POINTER, p.into_ocaml()?),
+            })
+        }
+    }
+}
+
 /// The GType of an initialised GValue.
 ///
 /// # Safety
@@ -108,11 +209,21 @@ fn fundamental(t: glib::Type) -> glib::ffi::GType {
     unsafe { gobj::g_type_fundamental(t.into_glib()) }
 }
 
-/// Reads a GValue.
+/// An OCaml `int` (63 bits) when `i` fits, else an `INT64 (glong and
+/// gulong are 64 bits wide here: never truncated).
+fn wide(i: i128) -> Data {
+    if (-(1i128 << 62)..(1i128 << 62)).contains(&i) {
+        Data::Int(i as Int)
+    } else {
+        Data::Int64(i as i64)
+    }
+}
+
+/// Reads a GValue (strings byte for byte, objects referenced, OCaml values
+/// rooted).
 ///
 /// # Safety
-/// `v` points to an initialised GValue; the domain lock is held (objects
-/// become OCaml blocks).
+/// `v` points to an initialised GValue; the domain lock is held.
 pub unsafe fn read(v: *const GValue) -> Result<Data, String> {
     // SAFETY: precondition.
     let t = unsafe { type_of(v) };
@@ -126,8 +237,8 @@ pub unsafe fn read(v: *const GValue) -> Result<Data, String> {
             gobj::G_TYPE_UCHAR => Data::Char(gobj::g_value_get_uchar(v) as Int),
             gobj::G_TYPE_INT => Data::Int(gobj::g_value_get_int(v) as Int),
             gobj::G_TYPE_UINT => Data::Int(gobj::g_value_get_uint(v) as Int),
-            gobj::G_TYPE_LONG => Data::Int(gobj::g_value_get_long(v) as Int),
-            gobj::G_TYPE_ULONG => Data::Int(gobj::g_value_get_ulong(v) as Int),
+            gobj::G_TYPE_LONG => wide(gobj::g_value_get_long(v) as i128),
+            gobj::G_TYPE_ULONG => wide(gobj::g_value_get_ulong(v) as i128),
             gobj::G_TYPE_ENUM => Data::Int(gobj::g_value_get_enum(v) as Int),
             gobj::G_TYPE_FLAGS => Data::Int(gobj::g_value_get_flags(v) as Int),
             gobj::G_TYPE_INT64 => Data::Int64(gobj::g_value_get_int64(v)),
@@ -136,7 +247,7 @@ pub unsafe fn read(v: *const GValue) -> Result<Data, String> {
             gobj::G_TYPE_DOUBLE => Data::Float(gobj::g_value_get_double(v)),
             gobj::G_TYPE_STRING => {
                 let p = gobj::g_value_get_string(v);
-                Data::String((!p.is_null()).then(|| std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()))
+                Data::String((!p.is_null()).then(|| std::ffi::CStr::from_ptr(p).to_bytes().to_vec()))
             }
             gobj::G_TYPE_POINTER => {
                 let p = gobj::g_value_get_pointer(v);
@@ -147,7 +258,8 @@ pub unsafe fn read(v: *const GValue) -> Result<Data, String> {
                 if p.is_null() {
                     return Err("an empty GclosureCaml value".into());
                 }
-                Data::Caml(Value::new(crate::caml_boxed::get(p)))
+                let r = ocaml_boxroot_sys::boxroot_create(crate::caml_boxed::get(p)).ok_or("cannot root the value")?;
+                Data::Caml(Rooted(ocaml::root::Root(r)))
             }
             gobj::G_TYPE_BOXED => {
                 let p = gobj::g_value_get_boxed(v);
@@ -156,17 +268,11 @@ pub unsafe fn read(v: *const GValue) -> Result<Data, String> {
             gobj::G_TYPE_PARAM => {
                 let p = gobj::g_value_get_param(v);
                 Data::String((!p.is_null()).then(|| {
-                    std::ffi::CStr::from_ptr(gobj::g_param_spec_get_name(p)).to_string_lossy().into_owned()
+                    std::ffi::CStr::from_ptr(gobj::g_param_spec_get_name(p)).to_bytes().to_vec()
                 }))
             }
             gobj::G_TYPE_OBJECT | gobj::G_TYPE_INTERFACE if t.is_a(glib::Type::OBJECT) => {
-                let o = gobj::g_value_get_object(v) as *mut gobj::GObject;
-                if o.is_null() {
-                    Data::Object(None)
-                } else {
-                    let h = ObjHandle::add_ref(o).ok_or("ocaml-gclosure is shut down")?;
-                    Data::Object(Some(h.0))
-                }
+                Data::Object(ObjRef::from_none(gobj::g_value_get_object(v) as *mut gobj::GObject))
             }
             _ => return Err(format!("GValues of type {} are not supported yet", t.name())),
         }
@@ -197,7 +303,7 @@ fn float(d: &Data, t: glib::Type) -> Result<f64, String> {
 ///
 /// # Safety
 /// `v` points to an initialised GValue that the caller may write; the
-/// domain lock is held (`d` may hold OCaml blocks).
+/// domain lock is held (`d` may hold rooted OCaml values).
 pub unsafe fn write(v: *mut GValue, d: &Data) -> Result<(), String> {
     // SAFETY: precondition.
     let t = unsafe { type_of(v) };
@@ -226,35 +332,47 @@ pub unsafe fn write(v: *mut GValue, d: &Data) -> Result<(), String> {
                 }
                 gobj::g_value_set_enum(v, i)
             }
-            (gobj::G_TYPE_FLAGS, _) => gobj::g_value_set_flags(v, in_range(d, t, 0, u32::MAX as i128)? as u32),
+            (gobj::G_TYPE_FLAGS, _) => {
+                let bits = in_range(d, t, 0, u32::MAX as i128)? as u32;
+                let class = gobj::g_type_class_ref(t.into_glib()) as *mut gobj::GFlagsClass;
+                let unknown = bits & !(*class).mask;
+                gobj::g_type_class_unref(class as *mut _);
+                if unknown != 0 {
+                    return Err(format!("{bits:#x} has bits that are not flags of {} ({unknown:#x})", t.name()));
+                }
+                gobj::g_value_set_flags(v, bits)
+            }
             (gobj::G_TYPE_FLOAT, _) => gobj::g_value_set_float(v, float(d, t)? as f32),
             (gobj::G_TYPE_DOUBLE, _) => gobj::g_value_set_double(v, float(d, t)?),
             (gobj::G_TYPE_STRING, Data::String(s)) => match s {
                 None => gobj::g_value_set_string(v, std::ptr::null()),
                 Some(s) => {
-                    let c = std::ffi::CString::new(s.as_str())
-                        .map_err(|_| format!("`STRING {s:?} contains a NUL byte"))?;
+                    if let Err(e) = std::str::from_utf8(s) {
+                        return Err(format!("string is not valid UTF-8 (byte {})", e.valid_up_to()));
+                    }
+                    let c = std::ffi::CString::new(s.as_slice())
+                        .map_err(|e| format!("string contains a NUL byte (byte {})", e.nul_position()))?;
                     gobj::g_value_set_string(v, c.as_ptr())
                 }
             },
             (gobj::G_TYPE_BOXED, Data::Caml(c)) if t == crate::caml_boxed::gtype() => {
-                let b = crate::caml_boxed::new_boxed(c.raw().0).ok_or("cannot root the value")?;
+                let b = crate::caml_boxed::new_boxed(c.0.get()).ok_or("cannot root the value")?;
                 gobj::g_value_take_boxed(v, b)
             }
-            (gobj::G_TYPE_POINTER, Data::Pointer(p)) => {
+            // Plain gpointer only: derived types (GType, GVariantType...)
+            // are pointers GLib dereferences or interprets.
+            (gobj::G_TYPE_POINTER, Data::Pointer(p)) if t == glib::Type::POINTER => {
                 gobj::g_value_set_pointer(v, p.unwrap_or(0) as *mut std::ffi::c_void)
             }
             (gobj::G_TYPE_OBJECT | gobj::G_TYPE_INTERFACE, Data::Object(o)) if t.is_a(glib::Type::OBJECT) => {
                 let ptr = match o {
                     None => std::ptr::null_mut(),
                     Some(o) => {
-                        let h: Pointer<ObjHandle> = Pointer::from_value(o.clone());
-                        let p = (*h.as_ptr()).ptr();
-                        let ot = glib::Type::from_glib((*(*(p as *mut gobj::GTypeInstance)).g_class).g_type);
+                        let ot = o.class();
                         if !ot.is_a(t) {
                             return Err(format!("an object of class {} does not fit a value of type {}", ot.name(), t.name()));
                         }
-                        p
+                        o.ptr()
                     }
                 };
                 gobj::g_value_set_object(v, ptr as *mut _)

@@ -1,24 +1,104 @@
-//! The OCaml custom blocks that carry C pointers.
+//! The OCaml custom blocks that carry C pointers, and the owned references
+//! the boundary turns them into.
 //!
 //! Every C pointer handed to OCaml sits in one of these blocks, never naked.
 //! Their finalizers run inside OCaml's GC, so they only queue the release
-//! (`deferred::push`): no OCaml runtime call, no GLib call.
+//! (`deferred::push`): no OCaml runtime call, no GLib call. Blocks are made
+//! only inside the library (`lifecycle::enter`), so never after the exit
+//! has begun.
 //!
-//! Every block is allocated through [`alloc`], which refuses once shutdown
-//! has closed the allocation gate (`lifecycle::gated`).
+//! A block can move (minor GC), so an external never keeps a pointer into
+//! one: it reads the GObject or GClosure out at entry and takes its own
+//! reference ([`ObjRef`], [`ClosureRef`]).
 
-use glib::gobject_ffi::GValue;
-use glib::gobject_ffi::{GClosure, GObject};
-use ocaml::{Pointer, Raw};
+use std::ptr::NonNull;
 
+use glib::gobject_ffi::{self as gobj, GClosure, GObject, GValue};
+use ocaml::sys;
+use ocaml::Raw;
+
+use crate::boundary::{Arg, Res, Ret, Val};
 use crate::deferred::{self, Deferred};
 use crate::invocation::{self, Invocation};
 
-/// Allocates a custom block holding `x`, or `None` after shutdown (then
-/// `x` is dropped without touching the runtime).
-pub fn alloc<T: ocaml::Custom>(x: T) -> Option<Pointer<T>> {
-    let mut x = Some(x);
-    crate::lifecycle::gated(|| Pointer::alloc_custom(x.take().expect("once")))
+/// Allocates a custom block holding `x` (ops of `T`, data right after the
+/// ops pointer).
+///
+/// # Safety
+/// Domain lock held, inside the library.
+unsafe fn custom_block<T: ocaml::Custom>(x: T) -> Val {
+    // SAFETY: precondition; the block has room for a T, written at once.
+    unsafe {
+        let v = sys::caml_alloc_custom(
+            T::ops() as *const _ as *const sys::custom_operations,
+            std::mem::size_of::<T>(),
+            T::USED,
+            T::MAX,
+        );
+        std::ptr::write(sys::field(v, 1) as *mut T, x);
+        v
+    }
+}
+
+/// The data of a custom block of `T`.
+///
+/// # Safety
+/// `v` is a custom block made by [`custom_block::<T>`]; the pointer is used
+/// before any allocation.
+unsafe fn block_data<T>(v: Val) -> *mut T {
+    // SAFETY: precondition.
+    unsafe { sys::field(v, 1) as *mut T }
+}
+
+// ---- objects ---------------------------------------------------------------
+
+/// One owned reference to a GObject (dropped with `g_object_unref`).
+pub struct ObjRef(NonNull<GObject>);
+
+impl ObjRef {
+    /// Takes over a reference the caller owns.
+    ///
+    /// # Safety
+    /// `p` is a GObject on which the caller owns one non-floating reference.
+    pub unsafe fn from_full(p: *mut GObject) -> Option<ObjRef> {
+        NonNull::new(p).map(ObjRef)
+    }
+
+    /// A new reference to `p` (a floating one is sunk: taken over).
+    ///
+    /// # Safety
+    /// `p` is null or a live GObject.
+    pub unsafe fn from_none(p: *mut GObject) -> Option<ObjRef> {
+        let p = NonNull::new(p)?;
+        // SAFETY: live object (precondition).
+        unsafe { gobj::g_object_ref_sink(p.as_ptr() as *mut _) };
+        Some(ObjRef(p))
+    }
+
+    /// The object; valid while `self` lives.
+    pub fn ptr(&self) -> *mut GObject {
+        self.0.as_ptr()
+    }
+
+    /// The object's class.
+    pub fn class(&self) -> glib::Type {
+        crate::gtype::class_of(self.ptr())
+    }
+
+    /// Gives the reference up to the caller.
+    pub fn into_raw(self) -> *mut GObject {
+        let p = self.ptr();
+        std::mem::forget(self);
+        p
+    }
+}
+
+impl Drop for ObjRef {
+    fn drop(&mut self) {
+        // SAFETY: we own this reference. Only dropped inside the library,
+        // outside finalizers (dispose may run OCaml handlers).
+        unsafe { gobj::g_object_unref(self.ptr() as *mut _) }
+    }
 }
 
 /// `'a Gobject.obj`: one reference to a GObject.
@@ -45,35 +125,50 @@ unsafe extern "C" fn obj_hash(v: Raw) -> ocaml::Int {
 
 ocaml::custom!(ObjHandle { finalize: obj_finalize, compare: obj_compare, hash: obj_hash });
 
-impl ObjHandle {
-    /// A block owning the reference the caller passes in; after shutdown,
-    /// `None` and the reference is queued for release.
-    ///
-    /// # Safety
-    /// `ptr` is a GObject on which the caller owns one (non-floating) reference.
-    pub unsafe fn take(ptr: *mut GObject) -> Option<Pointer<ObjHandle>> {
-        let h = alloc(ObjHandle { ptr });
-        if h.is_none() {
-            deferred::push(Deferred::Object(ptr));
+impl Arg for ObjRef {
+    unsafe fn read(v: Val, _: &'static str, _: &'static str) -> Res<Self> {
+        // SAFETY: `v` is an ObjHandle block, whose object is alive while the
+        // block is (it owns a reference); the new reference is ours.
+        unsafe {
+            let p = (*block_data::<ObjHandle>(v)).ptr;
+            gobj::g_object_ref(p as *mut _);
+            Ok(ObjRef(NonNull::new_unchecked(p)))
         }
-        h
     }
+}
 
-    /// A block with a new reference to `ptr` (sinking a floating one).
+impl Ret for ObjRef {
+    /// A new `obj` block that owns this reference.
+    unsafe fn into_ocaml(self) -> Res<Val> {
+        // SAFETY: domain lock held (precondition); the block takes the reference.
+        Ok(unsafe { custom_block(ObjHandle { ptr: self.into_raw() }) })
+    }
+}
+
+// ---- closures --------------------------------------------------------------
+
+/// One owned reference to a GClosure.
+pub struct ClosureRef(NonNull<GClosure>);
+
+impl ClosureRef {
+    /// Takes over a reference the caller owns.
     ///
     /// # Safety
-    /// `ptr` is a live GObject.
-    pub unsafe fn add_ref(ptr: *mut GObject) -> Option<Pointer<ObjHandle>> {
-        // SAFETY: live object (precondition); ref_sink takes a floating ref
-        // over or adds a normal one.
-        unsafe { glib::gobject_ffi::g_object_ref_sink(ptr as *mut _) };
-        // SAFETY: we now own that reference.
-        unsafe { Self::take(ptr) }
+    /// `p` is a GClosure on which the caller owns one non-floating reference.
+    pub unsafe fn from_full(p: NonNull<GClosure>) -> ClosureRef {
+        ClosureRef(p)
     }
 
-    /// The object; valid while this handle lives.
-    pub fn ptr(&self) -> *mut GObject {
-        self.ptr
+    /// The closure; valid while `self` lives.
+    pub fn ptr(&self) -> *mut GClosure {
+        self.0.as_ptr()
+    }
+}
+
+impl Drop for ClosureRef {
+    fn drop(&mut self) {
+        // SAFETY: we own this reference; a closure's notifiers run no OCaml code.
+        unsafe { gobj::g_closure_unref(self.ptr()) }
     }
 }
 
@@ -90,34 +185,38 @@ unsafe extern "C" fn closure_finalize(v: Raw) {
 
 ocaml::custom!(ClosureHandle { finalize: closure_finalize });
 
-impl ClosureHandle {
-    /// A block owning one reference to `ptr`; after shutdown, `None` and
-    /// the reference is queued for release.
-    ///
-    /// # Safety
-    /// The caller owns one non-floating reference to the GClosure `ptr`.
-    pub unsafe fn take(ptr: *mut GClosure) -> Option<Pointer<ClosureHandle>> {
-        let h = alloc(ClosureHandle { ptr });
-        if h.is_none() {
-            deferred::push(Deferred::Closure(ptr));
+impl Arg for ClosureRef {
+    unsafe fn read(v: Val, _: &'static str, _: &'static str) -> Res<Self> {
+        // SAFETY: `v` is a ClosureHandle block, which owns a reference.
+        unsafe {
+            let p = (*block_data::<ClosureHandle>(v)).ptr;
+            gobj::g_closure_ref(p);
+            Ok(ClosureRef(NonNull::new_unchecked(p)))
         }
-        h
-    }
-
-    /// The closure; valid while this handle lives.
-    pub fn ptr(&self) -> *mut GClosure {
-        self.ptr
     }
 }
 
+impl Ret for ClosureRef {
+    /// A new `g_closure` block that owns this reference.
+    unsafe fn into_ocaml(self) -> Res<Val> {
+        let ptr = self.ptr();
+        std::mem::forget(self);
+        // SAFETY: domain lock held (precondition); the block takes the reference.
+        Ok(unsafe { custom_block(ClosureHandle { ptr }) })
+    }
+}
+
+// ---- invocations -----------------------------------------------------------
+
 /// `Gobject.Closure.argv`: a running invocation, checked on each use.
+#[derive(Clone, Copy)]
 pub struct ArgvHandle {
     inv: *const Invocation,
     serial: u64,
 }
 
 // No finalizer (the block owns nothing): the runtime then keeps no table
-// entry for it, so it costs one small allocation and needs no gate.
+// entry for it, so it costs one small allocation.
 impl ocaml::Custom for ArgvHandle {
     const NAME: &'static str = "gclosure.argv\0";
     const OPS: ocaml::custom::CustomOps = ocaml::custom::CustomOps {
@@ -132,32 +231,31 @@ impl ArgvHandle {
     /// unrooted: the marshaller hands it to OCaml before allocating again.
     ///
     /// # Safety
-    /// The domain lock is held; the caller makes no allocation before the
-    /// value is passed to OCaml (or rooted).
-    pub unsafe fn new_raw(inv: &Invocation) -> ocaml::sys::Value {
-        // SAFETY: domain lock held (precondition); ops with no finalizer, a
-        // block the size of ArgvHandle, initialised right after.
-        unsafe {
-            let v = ocaml::sys::caml_alloc_custom(
-                <ArgvHandle as ocaml::Custom>::ops() as *const _ as *const ocaml::sys::custom_operations,
-                std::mem::size_of::<ArgvHandle>(),
-                0,
-                1,
-            );
-            std::ptr::write(ocaml::sys::field(v, 1) as *mut ArgvHandle, ArgvHandle { inv, serial: inv.serial() });
-            v
-        }
+    /// The domain lock is held, inside the library; the caller makes no
+    /// allocation before the value is passed to OCaml (or rooted).
+    pub unsafe fn new_raw(inv: &Invocation) -> Val {
+        // SAFETY: precondition.
+        unsafe { custom_block(ArgvHandle { inv, serial: inv.serial() }) }
     }
 
     /// The invocation, if it is still running on this thread.
     pub fn get(&self) -> Option<&Invocation> {
         invocation::find(self.inv, self.serial)
     }
-
 }
 
+impl Arg for ArgvHandle {
+    unsafe fn read(v: Val, _: &'static str, _: &'static str) -> Res<Self> {
+        // SAFETY: `v` is an ArgvHandle block; copied out.
+        Ok(unsafe { *block_data::<ArgvHandle>(v) })
+    }
+}
+
+// ---- values ----------------------------------------------------------------
+
 /// `Gobject.g_value`: a GValue of our own, or one borrowed from a running
-/// invocation (argument `index`, or the result when `index` is `u32::MAX`).
+/// invocation (argument `index`, or the result when `index` is
+/// [`RESULT_INDEX`]).
 pub enum ValueHandle {
     /// Made by `Gobject.Value.create`; unset and freed at a safe point.
     Owned(Option<Box<GValue>>),
@@ -187,19 +285,39 @@ unsafe extern "C" fn value_finalize(v: Raw) {
 
 ocaml::custom!(ValueHandle { finalize: value_finalize });
 
-impl ValueHandle {
-    /// The GValue, or why it cannot be used.
-    pub fn get(&mut self) -> Result<*mut GValue, &'static str> {
-        match self {
-            ValueHandle::Owned(Some(b)) => Ok(&mut **b as *mut GValue),
-            ValueHandle::Owned(None) => Err("value already released"),
+impl Ret for ValueHandle {
+    unsafe fn into_ocaml(self) -> Res<Val> {
+        // SAFETY: domain lock held (precondition).
+        Ok(unsafe { custom_block(self) })
+    }
+}
+
+/// A `g_value` argument resolved at entry: the GValue, and whether the
+/// caller may write it (its own values and a callback's result, not a
+/// callback's arguments, which GLib lends read-only).
+pub struct ValueRef {
+    /// The GValue, valid for the call.
+    pub ptr: *mut GValue,
+    /// Whether it may be written.
+    pub writable: bool,
+}
+
+impl Arg for ValueRef {
+    unsafe fn read(v: Val, func: &'static str, _: &'static str) -> Res<Self> {
+        // SAFETY: `v` is a ValueHandle block; read before any allocation.
+        let h = unsafe { &mut *block_data::<ValueHandle>(v) };
+        match h {
+            ValueHandle::Owned(Some(b)) => Ok(ValueRef { ptr: &mut **b as *mut GValue, writable: true }),
+            ValueHandle::Owned(None) => Err(crate::boundary::invalid(func, "value already released")),
             ValueHandle::Borrowed { inv, serial, index } => {
-                let inv = invocation::find(*inv, *serial)
-                    .ok_or("value used after its callback returned (or from another thread)")?;
+                let inv = invocation::find(*inv, *serial).ok_or_else(|| {
+                    crate::boundary::invalid(func, "value used after its callback returned (or from another thread)")
+                })?;
                 if *index == RESULT_INDEX {
-                    Ok(inv.ret)
+                    Ok(ValueRef { ptr: inv.ret, writable: true })
                 } else {
-                    inv.param(*index as usize).ok_or("argument out of range")
+                    let ptr = inv.param(*index as usize).ok_or_else(|| crate::boundary::invalid(func, "argument out of range"))?;
+                    Ok(ValueRef { ptr, writable: false })
                 }
             }
         }
@@ -213,8 +331,7 @@ impl ValueHandle {
 /// # Safety
 /// `v` is a `Gobject.obj` value and the caller holds the domain lock.
 #[no_mangle]
-pub unsafe extern "C" fn gclosure_obj_gobject(v: ocaml::sys::Value) -> *mut GObject {
-    // SAFETY: `v` is an ObjHandle custom block (precondition); its data
-    // starts right after the custom-operations pointer.
-    unsafe { (*(ocaml::sys::field(v, 1) as *const ObjHandle)).ptr }
+pub unsafe extern "C" fn gclosure_obj_gobject(v: Val) -> *mut GObject {
+    // SAFETY: `v` is an ObjHandle custom block (precondition).
+    unsafe { (*block_data::<ObjHandle>(v)).ptr }
 }

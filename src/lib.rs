@@ -11,10 +11,13 @@
 //!
 //! The life of a closure reads top to bottom in [`closure`] (create,
 //! invoke, invalidate), [`registry`] (where roots live and their state
-//! machine) and [`lifecycle`] (release at safe points, ordered shutdown).
+//! machine), [`safepoint`] (release) and [`shutdown`]. The library's own
+//! life (open, closed, exiting) is [`lifecycle`]; every entry from OCaml
+//! goes through [`boundary`].
 
 #![warn(missing_docs)]
 
+pub mod boundary;
 pub mod caml_boxed;
 pub mod closure;
 pub mod deferred;
@@ -28,6 +31,8 @@ pub mod lifecycle;
 pub mod lock;
 pub mod ml;
 pub mod registry;
+pub mod safepoint;
+pub mod shutdown;
 pub mod signals;
 
 pub use embed::{connect_closure, stats, Callback, Error, Runtime, Stats};

@@ -24,12 +24,19 @@ pub fn held() -> bool {
     unsafe { gclosure_shim_domain_lock_held() != 0 }
 }
 
+/// True when the calling thread holds a domain lock that the library did
+/// not take for it: it is running OCaml code (or came from it), and
+/// returning from the library goes back into OCaml.
+pub fn returns_to_ocaml() -> bool {
+    held() && TAKEN.with(|t| t.get()) == 0
+}
+
 /// Unregisters, at thread exit, a thread that [`acquire`] registered.
 struct Registration;
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        if !crate::lifecycle::is_closed() {
+        if crate::lifecycle::is_open() {
             // SAFETY: this thread was registered by `acquire` and does not
             // hold the lock (every `Acquired` has been dropped by now).
             unsafe { gclosure_shim_thread_unregister() };
@@ -39,6 +46,8 @@ impl Drop for Registration {
 
 thread_local! {
     static REGISTERED: Cell<bool> = const { Cell::new(false) };
+    /// `Acquired` guards alive on this thread.
+    static TAKEN: Cell<u32> = const { Cell::new(0) };
     static REGISTRATION: std::cell::RefCell<Option<Registration>> = const { std::cell::RefCell::new(None) };
 }
 
@@ -49,6 +58,7 @@ pub struct Acquired {
 
 impl Drop for Acquired {
     fn drop(&mut self) {
+        TAKEN.with(|t| t.set(t.get() - 1));
         // SAFETY: this thread took the lock in `acquire` and still holds it.
         unsafe { gclosure_shim_release() };
     }
@@ -79,6 +89,15 @@ impl Drop for Released {
     }
 }
 
+/// Gives the domain lock up for the rest of the process (a parked thread).
+///
+/// # Safety
+/// The calling thread holds the domain lock and never uses OCaml again.
+pub unsafe fn release_for_good() {
+    // SAFETY: precondition.
+    unsafe { gclosure_shim_release() };
+}
+
 /// Takes the domain lock on a thread that does not hold it, registering the
 /// thread with the runtime first if it is unknown. Must not be called by a
 /// thread that holds the lock (check [`held`]).
@@ -95,5 +114,6 @@ pub fn acquire() -> Acquired {
     // SAFETY: the thread is known to the runtime (registered above or
     // before) and does not hold the lock (precondition).
     unsafe { gclosure_shim_acquire() };
+    TAKEN.with(|t| t.set(t.get() + 1));
     Acquired { _not_send: std::marker::PhantomData }
 }

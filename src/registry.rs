@@ -19,7 +19,7 @@
 //! The registry is generic over the payload so that its state machine and
 //! its races can be tested without an OCaml runtime.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
 
 /// A closure's identity as GLib sees it: slot index in the low 32 bits,
@@ -76,7 +76,6 @@ pub struct Registry<P> {
     queue: Mutex<Vec<Key>>,
     /// Length of `queue`, readable without its lock (the safe-point check).
     queued: AtomicUsize,
-    closed: AtomicBool,
 }
 
 fn split(key: Key) -> (usize, u32) {
@@ -100,7 +99,6 @@ impl<P> Registry<P> {
             inner: RwLock::new(Slots { slots: Vec::new(), free: Vec::new(), stats: zero_stats() }),
             queue: Mutex::new(Vec::new()),
             queued: AtomicUsize::new(0),
-            closed: AtomicBool::new(false),
         }
     }
 
@@ -116,17 +114,17 @@ impl<P> Registry<P> {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Stores a live entry and returns its key, or refuses once [`close`](Self::close)d.
+    /// Stores a live entry and returns its key, or refuses when `make`
+    /// answers `None`.
     ///
-    /// `make` builds the payload while the registry is known to be open and
-    /// cannot close until the entry is stored: a payload is never made after
-    /// shutdown, and none escapes shutdown's release.
-    pub fn insert_with(&self, make: impl FnOnce() -> P) -> Result<Key, ClosedError> {
+    /// `make` runs under the registry's write lock, which
+    /// [`invalidate_all`](Self::invalidate_all) also takes: the library's
+    /// shutdown changes its state first, then invalidates every entry, so a
+    /// `make` that checks the state either refuses or makes an entry that
+    /// the shutdown will see. No payload escapes the shutdown's release.
+    pub fn insert_with(&self, make: impl FnOnce() -> Option<P>) -> Result<Key, ClosedError> {
         let mut s = self.write();
-        if self.closed.load(Ordering::Acquire) {
-            return Err(ClosedError);
-        }
-        let payload = Some(make());
+        let payload = Some(make().ok_or(ClosedError)?);
         s.stats.created += 1;
         s.stats.live += 1;
         if let Some(index) = s.free.pop() {
@@ -144,7 +142,7 @@ impl<P> Registry<P> {
 
     /// [`insert_with`](Self::insert_with) for a payload already made.
     pub fn insert(&self, payload: P) -> Result<Key, ClosedError> {
-        self.insert_with(|| payload)
+        self.insert_with(|| Some(payload))
     }
 
     /// Runs `f` on the payload of a live entry, under the registry's read
@@ -257,17 +255,6 @@ impl<P> Registry<P> {
         keys.into_iter().filter(|&k| self.invalidate(k)).collect()
     }
 
-    /// Refuses every later insert. Idempotent; returns whether this call closed it.
-    pub fn close(&self) -> bool {
-        let _s = self.write(); // orders the flag after any insert in progress
-        !self.closed.swap(true, Ordering::AcqRel)
-    }
-
-    /// Whether [`close`](Self::close) has run.
-    pub fn is_closed(&self) -> bool {
-        self.closed.load(Ordering::Acquire)
-    }
-
     /// The counters, read together.
     pub fn stats(&self) -> Stats {
         self.read().stats
@@ -326,20 +313,15 @@ mod tests {
     }
 
     #[test]
-    fn close_refuses_inserts_and_invalidate_all_releases_everything() {
+    fn refused_insert_and_invalidate_all_releases_everything() {
         let drops = Arc::new(AtomicUsize::new(0));
         let r = Registry::new();
         let keys: Vec<_> = (0..10).map(|_| r.insert(Counted(drops.clone())).unwrap()).collect();
         r.invalidate(keys[3]);
         assert_eq!(r.invalidate_all().len(), 9);
-        assert!(r.close());
-        assert!(!r.close(), "close is idempotent");
-        assert_eq!(r.insert(Counted(drops.clone())).err(), Some(ClosedError));
-        let mut made = false;
-        assert!(r.insert_with(|| { made = true; Counted(drops.clone()) }).is_err());
-        assert!(!made, "no payload is made after close");
+        assert_eq!(r.insert_with(|| None::<Counted>).err(), Some(ClosedError), "make refused: no entry");
         drop(r.drain());
-        assert_eq!(drops.load(Ordering::SeqCst), 11, "10 drained + 1 refused");
+        assert_eq!(drops.load(Ordering::SeqCst), 10, "10 drained");
         let s = r.stats();
         assert_eq!((s.live, s.pending_release, s.released, s.created), (0, 0, 10, 10));
     }

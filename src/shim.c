@@ -2,6 +2,7 @@
 #include <caml/mlvalues.h>
 #include <caml/version.h>
 #include <caml/domain_state.h>
+#include <caml/signals.h>
 #include <glib-object.h>
 #include <stdatomic.h>
 
@@ -51,7 +52,10 @@ gpointer gclosure_shim_closure_data(GClosure *closure)
 int gclosure_shim_thread_register(void) { return caml_c_thread_register(); }
 int gclosure_shim_thread_unregister(void) { return caml_c_thread_unregister(); }
 void gclosure_shim_acquire(void) { caml_acquire_runtime_system(); }
-void gclosure_shim_release(void) { caml_release_runtime_system(); }
+/* Gives the lock up without running pending OCaml signal handlers: a
+   handler that raises would unwind through Rust and GLib frames. They run
+   later, at the next poll point of OCaml code. */
+void gclosure_shim_release(void) { caml_enter_blocking_section_no_pending(); }
 
 /* Takes a reference on `closure` unless its count is already 0 (it is being
    finalized by another thread); 1 when a reference was taken. The same
@@ -69,4 +73,34 @@ int gclosure_shim_closure_try_ref(GClosure *closure)
     next.closure.ref_count++;
   } while (!g_atomic_int_compare_and_exchange(word, cur.vint, next.vint));
   return 1;
+}
+
+/* ---- Values built for OCaml, with the runtime's own local roots ---------- */
+#include <caml/alloc.h>
+#include <caml/memory.h>
+
+/* The exception `C msg` where `*exn` is the constructor C registered with
+   Callback.register_exception (which registers the constructor itself, not
+   the exception value), C taking one string (Invalid_argument, Failure).
+   `msg` is copied; the caller may free it at once. */
+value gclosure_shim_exn_with_string(const value *exn, const char *msg, size_t len)
+{
+  CAMLparam0();
+  CAMLlocal2(s, b);
+  s = caml_alloc_initialized_string(len, msg);
+  b = caml_alloc_small(2, 0);
+  Field(b, 0) = *exn;
+  Field(b, 1) = s;
+  CAMLreturn(b);
+}
+
+/* A block of tag `tag` with one field (`Some x`, a constructor with one
+   argument); `field` is rooted across the allocation. */
+value gclosure_shim_alloc_tagged(unsigned char tag, value field)
+{
+  CAMLparam1(field);
+  CAMLlocal1(b);
+  b = caml_alloc_small(1, tag);
+  Field(b, 0) = field;
+  CAMLreturn(b);
 }

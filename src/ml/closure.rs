@@ -1,107 +1,104 @@
 //! Externals of `Gobject.Closure`.
 
-use ocaml::{Pointer, Value};
-
-use super::{closed, enter, invalid};
+use crate::boundary::{invalid, Res, Rooted};
 use crate::closure;
+use crate::errors::GcError;
+use crate::externals;
 use crate::gvalue::{self, Data};
-use crate::handles::{ArgvHandle, ClosureHandle, ValueHandle, RESULT_INDEX};
+use crate::handles::{ArgvHandle, ClosureRef, ValueHandle, RESULT_INDEX};
 use crate::invocation::Invocation;
 
-/// `Gobject.Closure.create : (argv -> unit) -> g_closure`.
-#[ocaml::bytecode_func] // see ml/mod.rs: no per-call Runtime::init
-#[ocaml::sig("(argv -> unit) -> g_closure")]
-pub fn ml_gobject_closure_create(f: Value) -> Result<Pointer<ClosureHandle>, ocaml::Error> {
-    enter()?;
-    // SAFETY: externals hold the domain lock; `f` is typed `argv -> unit`.
-    let c = unsafe { closure::create(f.raw().0) }.map_err(|_| closed())?;
-    // SAFETY: `create` returned a reference we own.
-    unsafe { ClosureHandle::take(c) }.ok_or_else(closed)
+externals! {
+    /// `Gobject.Closure.create : (argv -> unit) -> g_closure`.
+    fn ml_gobject_closure_create("Gobject.Closure.create") (f: Rooted) -> ClosureRef {
+        // SAFETY: externals hold the domain lock, inside the library; `f` is
+        // typed `argv -> unit`.
+        unsafe { closure::create(f.0) }.map_err(|_| GcError::Closed)
+    }
 }
 
-fn running<'a>(gc: &ocaml::Runtime, func: &str, argv: &'a ArgvHandle) -> Result<&'a Invocation, ocaml::Error> {
-    argv.get().ok_or_else(|| invalid(gc, func, "argv used after its callback returned (or from another thread)"))
+fn running<'a>(func: &str, argv: &'a ArgvHandle) -> Res<&'a Invocation> {
+    argv.get().ok_or_else(|| invalid(func, "argv used after its callback returned (or from another thread)"))
 }
 
-fn param(gc: &ocaml::Runtime, func: &str, inv: &Invocation, pos: ocaml::Int) -> Result<*mut glib::gobject_ffi::GValue, ocaml::Error> {
+fn param(func: &str, inv: &Invocation, pos: isize) -> Res<*mut glib::gobject_ffi::GValue> {
     usize::try_from(pos)
         .ok()
         .and_then(|p| inv.param(p))
-        .ok_or_else(|| invalid(gc, func, format!("position {pos} out of range (nargs = {})", inv.n)))
+        .ok_or_else(|| invalid(func, format!("position {pos} out of range (nargs = {})", inv.n)))
 }
 
-/// `Gobject.Closure.nargs`.
-#[ocaml::bytecode_func] // see ml/mod.rs: no per-call Runtime::init
-#[ocaml::sig("argv -> int")]
-pub fn ml_gobject_closure_nargs(argv: &ArgvHandle) -> Result<ocaml::Int, ocaml::Error> {
-    Ok(running(gc, "Gobject.Closure.nargs", argv)?.n as ocaml::Int)
-}
-
-/// `Gobject.Closure.nth`.
-#[ocaml::bytecode_func] // see ml/mod.rs: no per-call Runtime::init
-#[ocaml::sig("argv -> int -> g_value")]
-pub fn ml_gobject_closure_nth(argv: &ArgvHandle, pos: ocaml::Int) -> Result<Pointer<ValueHandle>, ocaml::Error> {
-    let inv = running(gc, "Gobject.Closure.nth", argv)?;
-    param(gc, "Gobject.Closure.nth", inv, pos)?;
-    crate::handles::alloc(ValueHandle::Borrowed { inv, serial: inv.serial(), index: pos as u32 }).ok_or_else(closed)
-}
-
-/// `Gobject.Closure.get` (the OCaml side converts the representation).
-#[ocaml::bytecode_func] // see ml/mod.rs: no per-call Runtime::init
-#[ocaml::sig("argv -> int -> data_repr")]
-pub fn ml_gobject_closure_get(argv: &ArgvHandle, pos: ocaml::Int) -> Result<Data, ocaml::Error> {
-    let inv = running(gc, "Gobject.Closure.get", argv)?;
-    let v = param(gc, "Gobject.Closure.get", inv, pos)?;
-    // SAFETY: `v` is an argument of the running invocation; lock held.
-    unsafe { gvalue::read(v) }.map_err(|e| invalid(gc, "Gobject.Closure.get", e))
-}
-
-/// `Gobject.Closure.get_type`.
-#[ocaml::bytecode_func] // see ml/mod.rs: no per-call Runtime::init
-#[ocaml::sig("argv -> int -> int")]
-pub fn ml_gobject_closure_get_type(argv: &ArgvHandle, pos: ocaml::Int) -> Result<isize, ocaml::Error> {
-    let inv = running(gc, "Gobject.Closure.get_type", argv)?;
-    let v = param(gc, "Gobject.Closure.get_type", inv, pos)?;
-    // SAFETY: an argument of the running invocation.
-    Ok(crate::gtype::to_int(unsafe { gvalue::type_of(v) }))
-}
-
-/// `Gobject.Closure.result`.
-#[ocaml::bytecode_func] // see ml/mod.rs: no per-call Runtime::init
-#[ocaml::sig("argv -> g_value")]
-pub fn ml_gobject_closure_result(argv: &ArgvHandle) -> Result<Pointer<ValueHandle>, ocaml::Error> {
-    let inv = running(gc, "Gobject.Closure.result", argv)?;
-    if inv.ret.is_null() {
-        return Err(invalid(gc, "Gobject.Closure.result", "this invocation expects no result"));
+externals! {
+    /// `Gobject.Closure.nargs`.
+    fn ml_gobject_closure_nargs("Gobject.Closure.nargs") (argv: ArgvHandle) -> isize {
+        Ok(running(F, &argv)?.n as isize)
     }
-    crate::handles::alloc(ValueHandle::Borrowed { inv, serial: inv.serial(), index: RESULT_INDEX }).ok_or_else(closed)
 }
 
-/// `Gobject.Closure.get_result_type` (`G_TYPE_NONE` when none is expected).
-#[ocaml::bytecode_func] // see ml/mod.rs: no per-call Runtime::init
-#[ocaml::sig("argv -> int")]
-pub fn ml_gobject_closure_get_result_type(argv: &ArgvHandle) -> Result<isize, ocaml::Error> {
-    let inv = running(gc, "Gobject.Closure.get_result_type", argv)?;
-    let t = if inv.ret.is_null() {
-        glib::Type::UNIT
-    } else {
-        // SAFETY: GLib initialised the result value before the invocation.
-        unsafe { gvalue::type_of(inv.ret) }
-    };
-    Ok(crate::gtype::to_int(t))
-}
-
-/// `Gobject.Closure.set_result`.
-#[ocaml::bytecode_func] // see ml/mod.rs: no per-call Runtime::init
-#[ocaml::sig("argv -> data_repr -> unit")]
-pub fn ml_gobject_closure_set_result(argv: &ArgvHandle, d: Data) -> Result<(), ocaml::Error> {
-    const F: &str = "Gobject.Closure.set_result";
-    let inv = running(gc, F, argv)?;
-    if inv.ret.is_null() || glib::Type::UNIT == unsafe_type(inv.ret) {
-        return Err(invalid(gc, F, format!("{} given, but this invocation expects no result", d.kind())));
+externals! {
+    /// `Gobject.Closure.nth`.
+    fn ml_gobject_closure_nth("Gobject.Closure.nth") (argv: ArgvHandle, pos: isize) -> ValueHandle {
+        let inv = running(F, &argv)?;
+        param(F, inv, pos)?;
+        Ok(ValueHandle::Borrowed { inv, serial: inv.serial(), index: pos as u32 })
     }
-    // SAFETY: the result value of the running invocation, ours to write; lock held.
-    unsafe { gvalue::write(inv.ret, &d) }.map_err(|e| invalid(gc, F, e))
+}
+
+externals! {
+    /// `Gobject.Closure.get` (the OCaml side converts the representation).
+    fn ml_gobject_closure_get("Gobject.Closure.get") (argv: ArgvHandle, pos: isize) -> Data {
+        let inv = running(F, &argv)?;
+        let v = param(F, inv, pos)?;
+        // SAFETY: `v` is an argument of the running invocation; lock held.
+        unsafe { gvalue::read(v) }.map_err(|e| invalid(F, e))
+    }
+}
+
+externals! {
+    /// `Gobject.Closure.get_type`.
+    fn ml_gobject_closure_get_type("Gobject.Closure.get_type") (argv: ArgvHandle, pos: isize) -> isize {
+        let inv = running(F, &argv)?;
+        let v = param(F, inv, pos)?;
+        // SAFETY: an argument of the running invocation.
+        Ok(crate::gtype::to_int(unsafe { gvalue::type_of(v) }))
+    }
+}
+
+externals! {
+    /// `Gobject.Closure.result`.
+    fn ml_gobject_closure_result("Gobject.Closure.result") (argv: ArgvHandle) -> ValueHandle {
+        let inv = running(F, &argv)?;
+        if inv.ret.is_null() {
+            return Err(invalid(F, "this invocation expects no result"));
+        }
+        Ok(ValueHandle::Borrowed { inv, serial: inv.serial(), index: RESULT_INDEX })
+    }
+}
+
+externals! {
+    /// `Gobject.Closure.get_result_type` (`G_TYPE_NONE` when none is expected).
+    fn ml_gobject_closure_get_result_type("Gobject.Closure.get_result_type") (argv: ArgvHandle) -> isize {
+        let inv = running(F, &argv)?;
+        let t = if inv.ret.is_null() {
+            glib::Type::UNIT
+        } else {
+            // SAFETY: GLib initialised the result value before the invocation.
+            unsafe { gvalue::type_of(inv.ret) }
+        };
+        Ok(crate::gtype::to_int(t))
+    }
+}
+
+externals! {
+    /// `Gobject.Closure.set_result`.
+    fn ml_gobject_closure_set_result("Gobject.Closure.set_result") (argv: ArgvHandle, d: Data) -> () {
+        let inv = running(F, &argv)?;
+        if inv.ret.is_null() || glib::Type::UNIT == unsafe_type(inv.ret) {
+            return Err(invalid(F, format!("{} given, but this invocation expects no result", d.kind())));
+        }
+        // SAFETY: the result value of the running invocation, ours to write; lock held.
+        unsafe { gvalue::write(inv.ret, &d) }.map_err(|e| invalid(F, e))
+    }
 }
 
 fn unsafe_type(v: *mut glib::gobject_ffi::GValue) -> glib::Type {

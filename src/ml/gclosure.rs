@@ -1,6 +1,9 @@
 //! Externals of `Gclosure`.
 
-use crate::lifecycle;
+use crate::boundary::{OString, Res, Ret, Val};
+use crate::externals;
+use crate::lifecycle::{self, Life};
+use crate::shutdown;
 
 extern "C" {
     static glib_major_version: u32;
@@ -16,76 +19,96 @@ pub fn glib_version() -> String {
     format!("{a}.{b}.{c}")
 }
 
-/// `Gclosure.glib_version : unit -> string`.
-#[ocaml::func]
-#[ocaml::sig("unit -> string")]
-pub fn ml_gclosure_glib_version() -> String {
-    glib_version()
-}
-
-/// Called once when the OCaml module `Gclosure` initialises, after it
-/// registered its exceptions: boxroot needs its setup on OCaml 4.14 (a
-/// no-op on OCaml 5), and the `Closed` exception is kept for later.
-#[ocaml::func]
-#[ocaml::sig("unit -> unit")]
-pub fn ml_gclosure_init() {
-    // SAFETY: called from OCaml module initialisation, on the main thread,
-    // with the runtime lock held and before any thread is created.
-    unsafe {
-        ocaml_boxroot_sys::boxroot_setup();
-        super::cache_exceptions();
-        crate::caml_boxed::gtype(); // registered up front, so Type.from_name finds it
-    }
-}
-
 /// `Gclosure.stats`, as the record `{live; pending_release; released; invalidated}`.
-#[derive(ocaml::ToValue)]
-pub struct MlStats {
-    live: ocaml::Int,
-    pending_release: ocaml::Int,
-    released: ocaml::Int,
-    invalidated: ocaml::Int,
-}
+pub struct MlStats(crate::registry::Stats);
 
-/// `Gclosure.stats`.
-#[ocaml::func]
-#[ocaml::sig("unit -> stats")]
-pub fn ml_gclosure_stats() -> MlStats {
-    let s = lifecycle::stats();
-    MlStats {
-        live: s.live as _,
-        pending_release: s.pending_release as _,
-        released: s.released as _,
-        invalidated: s.invalidated as _,
+impl Ret for MlStats {
+    unsafe fn into_ocaml(self) -> Res<Val> {
+        let s = self.0;
+        let fields = [s.live, s.pending_release, s.released, s.invalidated];
+        // SAFETY: domain lock held (precondition); a fresh block of 4 fields,
+        // each set to an immediate integer (no write barrier needed).
+        unsafe {
+            let v = ocaml::sys::caml_alloc_tuple(fields.len());
+            for (i, f) in fields.into_iter().enumerate() {
+                *ocaml::sys::field(v, i) = ocaml::sys::val_int(f as isize);
+            }
+            Ok(v)
+        }
     }
 }
 
-/// `Gclosure.created`.
-#[ocaml::func]
-#[ocaml::sig("unit -> int")]
-pub fn ml_gclosure_created() -> ocaml::Int {
-    lifecycle::stats().created as _
+/// `Gclosure.life`'s integers (`Gclosure.life` in `gclosure.ml`).
+fn life_code(l: Life) -> isize {
+    match l {
+        Life::Open => 0,
+        Life::Closed => 1,
+        Life::Exiting => 2,
+    }
 }
 
-/// `Gclosure.flush`.
-#[ocaml::func]
-#[ocaml::sig("unit -> unit")]
-pub fn ml_gclosure_flush() {
-    // SAFETY: externals hold the domain lock and never run in a finalizer.
-    unsafe { lifecycle::flush() }
-}
+externals! {
+    /// `Gclosure.glib_version : unit -> string`.
+    fn ml_gclosure_glib_version("Gclosure.glib_version", any) () -> OString {
+        Ok(OString(glib_version().into_bytes()))
+    }
 
-/// `Gclosure.shutdown`.
-#[ocaml::func]
-#[ocaml::sig("unit -> unit")]
-pub fn ml_gclosure_shutdown() {
-    // SAFETY: as above; OCaml's at_exit runs it before the runtime stops.
-    unsafe { lifecycle::shutdown() }
-}
+    /// Called once when the OCaml module `Gclosure` initialises, after it
+    /// registered its exceptions: boxroot needs its setup on OCaml 4.14 (a
+    /// no-op on OCaml 5), and the exceptions are looked up for later.
+    fn ml_gclosure_init("Gclosure.init", any) () -> () {
+        // SAFETY: called from OCaml module initialisation, on the main
+        // thread, with the runtime lock held and before any thread is created.
+        unsafe {
+            ocaml_boxroot_sys::boxroot_setup();
+            crate::boundary::cache_exceptions();
+        }
+        crate::caml_boxed::gtype(); // registered up front, so Type.from_name finds it
+        Ok(())
+    }
 
-/// `Gclosure.is_closed`.
-#[ocaml::func]
-#[ocaml::sig("unit -> bool")]
-pub fn ml_gclosure_is_closed() -> bool {
-    lifecycle::is_closed()
+    /// `Gclosure.stats`.
+    fn ml_gclosure_stats("Gclosure.stats", any) () -> MlStats {
+        Ok(MlStats(crate::closure::REGISTRY.stats()))
+    }
+
+    /// `Gclosure.created`.
+    fn ml_gclosure_created("Gclosure.created", any) () -> isize {
+        Ok(crate::closure::REGISTRY.stats().created as isize)
+    }
+
+    /// `Gclosure.flush`: a safe point (nothing is queued after shutdown).
+    fn ml_gclosure_flush("Gclosure.flush", any) () -> () {
+        // SAFETY: an external: domain lock held, inside the library, never
+        // in a finalizer.
+        unsafe { crate::safepoint::flush() };
+        Ok(())
+    }
+
+    /// `Gclosure.shutdown`: the explicit shutdown (Open → Closed).
+    fn ml_gclosure_shutdown("Gclosure.shutdown", any) () -> () {
+        // SAFETY: as above; the runtime runs.
+        unsafe { shutdown::shutdown() };
+        Ok(())
+    }
+
+    /// The exit (`at_exit`): Open or Closed → Exiting, unless this program
+    /// is a Rust program that embeds OCaml: dropping its `Runtime` is its
+    /// shutdown (Closed), and its threads go on after OCaml's `at_exit`.
+    fn ml_gclosure_at_exit("Gclosure.at_exit", any) () -> () {
+        // SAFETY: as above; OCaml's at_exit runs before the runtime stops.
+        unsafe {
+            if crate::embed::is_embedded() {
+                shutdown::shutdown();
+            } else {
+                shutdown::exit();
+            }
+        }
+        Ok(())
+    }
+
+    /// `Gclosure.life`: 0 open, 1 closed, 2 exiting.
+    fn ml_gclosure_life("Gclosure.life", any) () -> isize {
+        Ok(life_code(lifecycle::life()))
+    }
 }

@@ -2,20 +2,13 @@
 
 use glib::gobject_ffi as gobj;
 use glib::object::ObjectClassExt;
-use glib::translate::{FromGlib, IntoGlib};
-use ocaml::Pointer;
+use glib::prelude::StaticType;
+use glib::translate::IntoGlib;
 
-use super::{enter, invalid};
+use crate::boundary::{invalid, Text};
+use crate::externals;
 use crate::gvalue::{self, Data};
-use crate::handles::ObjHandle;
-use crate::ml::gtype::of_int;
-
-/// The class of a live object.
-pub fn class_of(o: *mut gobj::GObject) -> glib::Type {
-    // SAFETY: `o` is a live GObject (held by its handle); every instance
-    // starts with its class pointer, whose first field is the GType.
-    unsafe { glib::Type::from_glib((*(*(o as *mut gobj::GTypeInstance)).g_class).g_type) }
-}
+use crate::handles::ObjRef;
 
 /// GtkWidget's GType. GTK 4.8's `gtk_widget_get_type` is not safe to call
 /// for the first time from two threads at once (two domains creating
@@ -25,79 +18,71 @@ fn widget_type() -> glib::Type {
     *WIDGET.get_or_init(<gtk4::Widget as glib::prelude::StaticType>::static_type)
 }
 
-/// `Gobject.get_type`.
-#[ocaml::func]
-#[ocaml::sig("obj -> int")]
-pub fn ml_gobject_get_type(o: &ObjHandle) -> isize {
-    crate::gtype::to_int(class_of(o.ptr()))
-}
-
-/// `Gobject.is_a`: false for a type name GLib does not know.
-#[ocaml::func]
-#[ocaml::sig("obj -> string -> bool")]
-pub fn ml_gobject_is_a(o: &ObjHandle, name: &str) -> bool {
-    crate::gtype::from_name(name).is_some_and(|t| class_of(o.ptr()).is_a(t))
-}
-
-/// `Gobject.Type.is_a`.
-#[ocaml::func]
-#[ocaml::sig("int -> int -> bool")]
-pub fn ml_gobject_type_is_a(t: isize, parent: isize) -> bool {
-    of_int(t).is_a(of_int(parent))
-}
-
-/// `Gobject.unsafe_create ~classe params`: a new object with those
-/// properties; the caller's handle owns its one reference.
-#[ocaml::func]
-#[ocaml::sig("string -> (string * data_repr) array -> obj")]
-pub fn ml_gobject_unsafe_create(classe: &str, params: Vec<(String, Data)>) -> Result<Pointer<ObjHandle>, ocaml::Error> {
-    const F: &str = "Gobject.unsafe_create";
-    enter()?;
-    let t = crate::gtype::from_name(classe).ok_or_else(|| invalid(gc, F, format!("unknown class {classe:?}")))?;
-    if !t.is_a(glib::Type::OBJECT) {
-        return Err(invalid(gc, F, format!("{classe} is not a GObject class")));
+externals! {
+    /// `Gobject.get_type`.
+    fn ml_gobject_get_type("Gobject.get_type") (o: ObjRef) -> isize {
+        Ok(crate::gtype::to_int(o.class()))
     }
-    // SAFETY: `t` is a registered type.
-    if unsafe { gobj::g_type_test_flags(t.into_glib(), gobj::G_TYPE_FLAG_ABSTRACT) } != 0 {
-        return Err(invalid(gc, F, format!("{classe} is abstract and cannot be instantiated")));
+
+    /// `Gobject.is_a`: false for a type name GLib does not know.
+    fn ml_gobject_is_a("Gobject.is_a") (o: ObjRef, name: Text) -> bool {
+        Ok(crate::gtype::from_name(name.as_str()).is_some_and(|t| o.class().is_a(t)))
     }
-    if t.is_a(widget_type()) && !gtk4::is_initialized() {
-        return Err(invalid(gc, F, format!("{classe} is a GTK widget: call Gtk4.init () first")));
-    }
-    let klass = glib::object::ObjectClass::from_type(t).expect("object class");
-    let mut names = Vec::with_capacity(params.len());
-    let mut values: Vec<glib::Value> = Vec::with_capacity(params.len());
-    for (name, d) in &params {
-        let pspec = klass
-            .find_property(name)
-            .ok_or_else(|| invalid(gc, F, format!("class {classe} has no property {name:?}")))?;
-        if !pspec.flags().contains(glib::ParamFlags::WRITABLE) {
-            return Err(invalid(gc, F, format!("property {name:?} of {classe} is not writable")));
+
+    /// `Gobject.unsafe_create ~classe params`: a new object with those
+    /// properties; the caller's handle owns its one reference.
+    fn ml_gobject_unsafe_create("Gobject.unsafe_create") (classe: Text, params: Vec<(Text, Data)>) -> ObjRef {
+        let classe = classe.as_str();
+        let t = crate::gtype::from_name(classe).ok_or_else(|| invalid(F, format!("unknown class {classe:?}")))?;
+        if !t.is_a(glib::Type::OBJECT) {
+            return Err(invalid(F, format!("{classe} is not a GObject class")));
         }
-        let mut v = glib::Value::from_type(pspec.value_type());
-        // SAFETY: `v` is an initialised value we own; lock held.
-        unsafe { gvalue::write(glib::translate::ToGlibPtrMut::to_glib_none_mut(&mut v).0, d) }
-            .map_err(|e| invalid(gc, F, format!("property {name:?} of {classe}: {e}")))?;
-        names.push(std::ffi::CString::new(name.as_str()).expect("property names have no NUL"));
-        values.push(v);
-    }
-    let name_ptrs: Vec<*const std::ffi::c_char> = names.iter().map(|n| n.as_ptr()).collect();
-    // SAFETY: `t` is an instantiable non-abstract object type; the names and
-    // values are `n` valid, writable properties of it, initialised above.
-    let o = unsafe {
-        gobj::g_object_new_with_properties(
-            t.into_glib(),
-            name_ptrs.len() as u32,
-            name_ptrs.as_ptr() as *mut _,
-            values.as_ptr() as *const glib::gobject_ffi::GValue,
-        )
-    };
-    // SAFETY: `o` is the new object; ref_sink makes a floating reference
-    // ours, or (for a non-floating one) adds one that we drop right away.
-    unsafe {
-        if gobj::g_object_is_floating(o as *mut _) != 0 {
-            gobj::g_object_ref_sink(o as *mut _);
+        // SAFETY: `t` is a registered type.
+        if unsafe { gobj::g_type_test_flags(t.into_glib(), gobj::G_TYPE_FLAG_ABSTRACT) } != 0 {
+            return Err(invalid(F, format!("{classe} is abstract and cannot be instantiated")));
         }
-        ObjHandle::take(o).ok_or_else(super::closed)
+        if t.is_a(widget_type()) && !gtk4::is_initialized() {
+            return Err(invalid(F, format!("{classe} is a GTK widget: call Gtk4.init () first")));
+        }
+        let klass = glib::object::ObjectClass::from_type(t).expect("object class");
+        let mut names = Vec::with_capacity(params.len());
+        let mut values: Vec<glib::Value> = Vec::with_capacity(params.len());
+        for (name, d) in &params {
+            let name = name.as_str();
+            let pspec = klass
+                .find_property(name)
+                .ok_or_else(|| invalid(F, format!("class {classe} has no property {name:?}")))?;
+            if !pspec.flags().contains(glib::ParamFlags::WRITABLE) {
+                return Err(invalid(F, format!("property {name:?} of {classe} is not writable")));
+            }
+            let mut v = glib::Value::from_type(pspec.value_type());
+            // SAFETY: `v` is an initialised value we own; lock held.
+            unsafe { gvalue::write(glib::translate::ToGlibPtrMut::to_glib_none_mut(&mut v).0, d) }
+                .map_err(|e| invalid(F, format!("property {name:?} of {classe}: {e}")))?;
+            names.push(std::ffi::CString::new(name).expect("checked at entry: no NUL"));
+            values.push(v);
+        }
+        let name_ptrs: Vec<*const std::ffi::c_char> = names.iter().map(|n| n.as_ptr()).collect();
+        // SAFETY: `t` is an instantiable non-abstract object type; the names and
+        // values are `n` valid, writable properties of it, initialised above.
+        let o = unsafe {
+            gobj::g_object_new_with_properties(
+                t.into_glib(),
+                name_ptrs.len() as u32,
+                name_ptrs.as_ptr() as *mut _,
+                values.as_ptr() as *const glib::gobject_ffi::GValue,
+            )
+        };
+        // gtk-rs's rule: an initially-unowned object's returned reference is
+        // floating (sunk: ours), or already owned by someone else (GTK's
+        // list of toplevels owns a new GtkWindow's): ref_sink then adds our
+        // own. Any other object's returned reference is ours.
+        // SAFETY: `o` is the new, live object.
+        unsafe {
+            if t.is_a(glib::InitiallyUnowned::static_type()) {
+                gobj::g_object_ref_sink(o as *mut _);
+            }
+            Ok(ObjRef::from_full(o as *mut gobj::GObject).expect("g_object_new returns an object"))
+        }
     }
 }

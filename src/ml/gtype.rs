@@ -1,36 +1,25 @@
 //! Externals of `Gobject.Type`.
 
-use crate::errors::{to_ocaml, GcError};
-use crate::gtype;
-use glib::translate::FromGlib;
+use crate::boundary::{invalid, OString, Text};
+use crate::externals;
+use crate::gtype::{self, of_int};
 
-/// `Gobject.Type.from_name : string -> g_type`; raises `Invalid_argument`
-/// naming the type when GLib knows no such type.
-#[ocaml::func]
-#[ocaml::sig("string -> int")]
-pub fn ml_gobject_type_from_name(name: &str) -> Result<isize, ocaml::Error> {
-    match gtype::from_name(name) {
-        Some(t) => Ok(gtype::to_int(t)),
-        None => Err(to_ocaml(
-            gc,
-            GcError::invalid("Gobject.Type.from_name", format!("unknown type {name:?}")),
-        )),
+externals! {
+    /// `Gobject.Type.from_name : string -> g_type`; raises `Invalid_argument`
+    /// naming the type when GLib knows no such type.
+    fn ml_gobject_type_from_name("Gobject.Type.from_name") (name: Text) -> isize {
+        gtype::from_name(name.as_str())
+            .map(gtype::to_int)
+            .ok_or_else(|| invalid(F, format!("unknown type {:?}", name.as_str())))
     }
-}
 
-/// The `glib::Type` behind an OCaml `g_type`.
-///
-/// `Gobject.g_type` is abstract: its only values are GTypes this crate
-/// returned, so `id` is a registered GType.
-pub fn of_int(id: isize) -> glib::Type {
-    // SAFETY: `id` came from `gtype::to_int` on a registered type (the OCaml
-    // type is abstract, so no other integer can reach here).
-    unsafe { glib::Type::from_glib(id as glib::ffi::GType) }
-}
+    /// `Gobject.Type.name : g_type -> string`.
+    fn ml_gobject_type_name("Gobject.Type.name") (id: isize) -> OString {
+        Ok(OString(of_int(id).name().as_bytes().to_vec()))
+    }
 
-/// `Gobject.Type.name : g_type -> string`.
-#[ocaml::func]
-#[ocaml::sig("int -> string")]
-pub fn ml_gobject_type_name(id: isize) -> Result<String, ocaml::Error> {
-    Ok(of_int(id).name().to_string())
+    /// `Gobject.Type.is_a`.
+    fn ml_gobject_type_is_a("Gobject.Type.is_a") (t: isize, parent: isize) -> bool {
+        Ok(of_int(t).is_a(of_int(parent)))
+    }
 }

@@ -1,4 +1,0 @@
-exception Closed
-
-let closed = Atomic.make false
-let check () = if Atomic.get closed then raise Closed

@@ -1,0 +1,61 @@
+//! Safe points: where queued roots are released and deferred GLib
+//! references dropped.
+//!
+//! A *safe point* is a moment when the calling thread holds the domain lock,
+//! is inside the library (`lifecycle::enter`) and is not inside a GC
+//! finalizer: the end of every callback, the end of a major GC cycle (an
+//! OCaml alarm calls `Gclosure.flush`), `Gclosure.flush`, and shutdown. The
+//! start of every external is a lesser one ([`at_entry`]): roots and closure
+//! references only, because dropping an object's last reference can run
+//! OCaml code.
+
+use crate::closure::REGISTRY;
+use crate::deferred;
+
+/// The safe point at the start of an external: releases queued roots and
+/// closure references, which run no OCaml code, and leaves objects and
+/// values (whose last unref can emit signals into OCaml: a widget's
+/// "destroy") for the next full [`safe_point`].
+///
+/// # Safety
+/// The caller holds the domain lock and is not inside a GC finalizer.
+pub unsafe fn at_entry() {
+    if REGISTRY.has_queued() || deferred::has_queued_closures() {
+        // SAFETY: forwarded precondition.
+        unsafe { deferred::release_closures() };
+        drop(REGISTRY.drain()); // boxroot_delete for each, with the lock held
+    }
+}
+
+/// Releases what is queued, if anything (two atomic loads otherwise). It
+/// may run OCaml code (signal handlers emitted by a disposed object): the
+/// end of a callback, `Gclosure.flush`, the end of `Gobject.Signal.disconnect`,
+/// and shutdown.
+///
+/// # Safety
+/// The caller holds the domain lock and is not inside a GC finalizer.
+pub unsafe fn safe_point() {
+    if REGISTRY.has_queued() || deferred::has_queued() {
+        // SAFETY: forwarded precondition.
+        unsafe { flush() };
+    }
+}
+
+/// Releases every queued root and drops every deferred GLib reference,
+/// until nothing is left (a release can queue more, e.g. an object's
+/// dispose dropping its signal handlers' closures).
+///
+/// # Safety
+/// The caller holds the domain lock and is not inside a GC finalizer.
+pub unsafe fn flush() {
+    loop {
+        // SAFETY: forwarded precondition.
+        let refs = unsafe { deferred::release_all() };
+        let roots = REGISTRY.drain();
+        let n = roots.len();
+        drop(roots); // boxroot_delete for each, with the lock held
+        if refs == 0 && n == 0 && !REGISTRY.has_queued() && !deferred::has_queued() {
+            break;
+        }
+    }
+}

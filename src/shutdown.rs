@@ -1,0 +1,93 @@
+//! The ordered shutdown: what happens when the library's life leaves the
+//! Open state (`lifecycle`), once.
+//!
+//! 1. the state changes first (`lifecycle::close`, or `lifecycle::begin_exit`,
+//!    which also waits until no other thread is inside the library): from
+//!    now on no closure is created and no invocation reaches OCaml;
+//! 2. every live closure is invalidated in the registry and, when the
+//!    calling domain is the only one running, on the GLib side too
+//!    (`g_closure_invalidate`: GLib disconnects its signal handlers). With
+//!    other domains running, GLib's own invalidation is skipped: GLib's
+//!    signal code aborts when a closure is invalidated on one thread while
+//!    another thread disconnects its handler (`invalid_closure_notify:
+//!    assertion failed: (handler != NULL)`), and the registry's
+//!    invalidation already keeps OCaml out;
+//! 3. every root and deferred reference is released, with the lock held.
+
+use std::sync::atomic::Ordering;
+
+use crate::closure::REGISTRY;
+use crate::lifecycle::{self, Life};
+use crate::safepoint;
+
+extern "C" {
+    /// 1 when the calling domain is the only OCaml domain running.
+    fn gclosure_shim_domain_alone() -> std::ffi::c_int;
+}
+
+/// Explicit shutdown (`Gclosure.shutdown`, dropping the Rust `Runtime`):
+/// Open → Closed, then steps 2 and 3. Idempotent.
+///
+/// # Safety
+/// The caller holds the domain lock, is inside the library, is not inside
+/// a GC finalizer, and the runtime has not been shut down.
+pub unsafe fn shutdown() {
+    if lifecycle::close() {
+        // SAFETY: forwarded precondition.
+        unsafe { release_everything() };
+    }
+}
+
+/// The exit (OCaml's `at_exit`): → Exiting, then steps 2 and 3 unless an
+/// explicit shutdown did them already. Other threads entering the library
+/// from now on park.
+///
+/// # Safety
+/// As [`shutdown`].
+pub unsafe fn exit() {
+    if lifecycle::begin_exit() == Some(Life::Open) {
+        // SAFETY: forwarded precondition.
+        unsafe { release_everything() };
+    }
+}
+
+/// Steps 2 and 3.
+///
+/// # Safety
+/// As [`shutdown`].
+unsafe fn release_everything() {
+    // SAFETY: reads the runtime's domain counter; the runtime is alive.
+    if unsafe { gclosure_shim_domain_alone() } == 1 {
+        invalidate_in_glib();
+    }
+    // Registry side, for any entry whose closure was not made yet.
+    REGISTRY.invalidate_all();
+    // SAFETY: forwarded precondition.
+    unsafe { safepoint::flush() };
+}
+
+/// Step 2's GLib side: `g_closure_invalidate` on every live closure. Each
+/// is referenced under the registry's read lock (its memory cannot be freed
+/// before its finalize notifier has taken it out of the live state, which
+/// needs the write lock; a closure already being finalized, count 0, is
+/// skipped), then invalidated and released without any registry lock held
+/// (the notifiers take it).
+fn invalidate_in_glib() {
+    let mut closures = Vec::new();
+    REGISTRY.for_each_live(|cb| {
+        let c = cb.closure.load(Ordering::Acquire);
+        // SAFETY: the entry is live, so GLib has not finished finalizing
+        // the closure: its memory is valid; try_ref refuses a count of 0.
+        if !c.is_null() && unsafe { crate::closure::gclosure_shim_closure_try_ref(c) } == 1 {
+            closures.push(c);
+        }
+    });
+    for c in closures {
+        // SAFETY: we hold the reference taken above; invalidation runs
+        // GLib's notifiers (ours, signal handlers' removal), no OCaml code.
+        unsafe {
+            glib::gobject_ffi::g_closure_invalidate(c);
+            glib::gobject_ffi::g_closure_unref(c);
+        }
+    }
+}
