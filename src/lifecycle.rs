@@ -138,11 +138,8 @@ pub fn enter(accept: Accept) -> Result<Inside, Refused> {
         CLOSED if accept == Accept::AnyButExit => Ok(inside),
         CLOSED => Err(Refused),
         _ => {
-            // Leave the count before parking, or the exit would wait for us.
-            std::mem::forget(inside);
-            count_out();
-            park_if_exiting();
-            Err(Refused)
+            park_if_exiting(); // leaves the count
+            Err(Refused) // `inside` leaves it otherwise
         }
     }
 }
@@ -199,6 +196,11 @@ pub fn lock_for_call() -> Option<lock::Acquired> {
 /// exiting domain can stop the world for its last collections). Pending
 /// OCaml signal handlers are not run: none may raise here.
 pub fn park() -> ! {
+    // Out of the count, however deep this thread is inside: the exit waits
+    // for the count, and this thread never comes back.
+    if DEPTH.with(|d| d.replace(0)) > 0 {
+        INSIDE.fetch_sub(1, Ordering::SeqCst);
+    }
     if lock::held() {
         // SAFETY: this thread holds its domain lock and keeps no OCaml value
         // (it never runs OCaml code again).

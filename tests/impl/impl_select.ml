@@ -1,7 +1,8 @@
-let usage = "--impl gclosure|baseline"
+let usage = "--impl gclosure|baseline|control"
 
 let find = function
   | "baseline" -> (module Impl_baseline : Impl_intf.S)
+  | "control" -> (module Impl_control : Impl_intf.S)
   | "gclosure" -> (
       match Impl_choice.gclosure with
       | Some m -> m
