@@ -1,0 +1,29 @@
+# shellcheck shell=bash
+# The run series of tests/shell/test_exit.sh, in a file of its own so that
+# a shell under xvfb-run can source it too. Needs $tmp.
+
+# series NAME RUNS PARAM CMD...: runs CMD RUNS times in a row with
+# OCAMLRUNPARAM=PARAM, in $tmp/NAME.d with core dumps allowed. Writes
+# "<run> <exit code>" per bad run to $tmp/NAME.bad, keeps each bad run's
+# stderr as $tmp/NAME.err.I, the faulting thread's stack of its core as
+# $tmp/NAME.stack.I, and the first 3 cores as $tmp/NAME.core.I.
+series() {
+  local name=$1 n=$2 param=$3 i rc c; shift 3
+  : >"$tmp/$name.bad"; mkdir -p "$tmp/$name.d"
+  for ((i = 1; i <= n; i++)); do
+    (cd "$tmp/$name.d" && ulimit -c unlimited 2>/dev/null
+     OCAMLRUNPARAM=$param exec timeout 20 "$@") >/dev/null 2>"$tmp/$name.cur"
+    rc=$?
+    # GTK's note that there is no session bus under Xvfb is not ours.
+    sed -i '/Unable to acquire session bus/d; /^$/d' "$tmp/$name.cur"
+    if [ "$rc" -ne 0 ] || [ -s "$tmp/$name.cur" ]; then
+      echo "$i $rc" >>"$tmp/$name.bad"; cp "$tmp/$name.cur" "$tmp/$name.err.$i"
+    fi
+    for c in "$tmp/$name.d"/core*; do
+      [ -e "$c" ] || continue
+      gdb -q -batch -ex 'set width 0' -ex bt "$1" "$c" 2>/dev/null | grep -E '^#' >"$tmp/$name.stack.$i"
+      if [ "$(ls "$tmp" | grep -c "^$name\.core\.")" -lt 3 ]; then mv "$c" "$tmp/$name.core.$i"; else rm -f "$c"; fi
+    done
+  done
+}
+
