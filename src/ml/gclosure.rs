@@ -112,3 +112,12 @@ externals! {
         Ok(life_code(lifecycle::life()))
     }
 }
+
+externals! {
+    /// For the boundary's tests only (`tests/ocaml/test_boundary.ml`
+    /// declares it): panics, to show that a panic becomes `Failure` and
+    /// that the thread can panic again. Not part of the OCaml API.
+    fn ml_gclosure_test_panic("Gclosure.test_panic", any) (what: crate::boundary::Text) -> () {
+        panic!("deliberate panic for the boundary test: {}", what.as_str())
+    }
+}

@@ -22,14 +22,16 @@ externals! {
     /// `Gobject.Property.set_dyn`.
     fn ml_gobject_property_set("Gobject.Property.set_dyn") (o: ObjRef, name: Text, d: Data) -> () {
         let p = find(F, &o, &name)?;
-        let flags = p.flags();
-        if !flags.contains(glib::ParamFlags::WRITABLE) || flags.contains(glib::ParamFlags::CONSTRUCT_ONLY) {
-            return Err(invalid(F, format!("property {:?} of {} is not writable after construction", name.as_str(), o.class().name())));
-        }
+        // The value first: what the caller passed is checked whatever the
+        // property's flags.
         let mut v = glib::Value::from_type(p.value_type());
         // SAFETY: `v` is an initialised value we own; lock held.
         unsafe { gvalue::write(v.to_glib_none_mut().0, &d) }
             .map_err(|e| invalid(F, format!("property {:?}: {e}", name.as_str())))?;
+        let flags = p.flags();
+        if !flags.contains(glib::ParamFlags::WRITABLE) || flags.contains(glib::ParamFlags::CONSTRUCT_ONLY) {
+            return Err(invalid(F, format!("property {:?} of {} is not writable after construction", name.as_str(), o.class().name())));
+        }
         // SAFETY: live object; a writable property of its class; a value of
         // the property's type. Notify handlers (OCaml callbacks) may run.
         unsafe { gobj::g_object_set_property(o.ptr(), name.as_cstr().as_ptr(), v.to_glib_none().0) };

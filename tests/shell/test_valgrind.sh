@@ -50,4 +50,29 @@ case $rc in
     sed 's/^/  | /' "$log" | tail -n 60 ;;
 esac
 
+# The boundary's table (tests/ocaml/test_boundary.ml), every row under
+# memcheck, with its GTK rows under Xvfb and a shorter failure loop.
+exe2=_build/default/tests/ocaml/test_boundary.exe
+gtksupp=tests/valgrind/gtk.supp
+if dune build ./tests/ocaml/test_boundary.exe; then
+  echo "--- valgrind memcheck: test_boundary.exe (BOUNDARY_FAILURES=2000, under Xvfb)"
+  t0=$SECONDS
+  BOUNDARY_FAILURES=2000 RUST_BACKTRACE=0 G_SLICE=always-malloc G_DEBUG=gc-friendly \
+    xvfb-run -a -s '-screen 0 640x480x24' \
+    valgrind --tool=memcheck --error-exitcode=99 \
+      --leak-check=full --errors-for-leak-kinds=definite \
+      --show-leak-kinds=definite --num-callers=40 \
+      --suppressions="$supp" --suppressions="$gtksupp" \
+      "$exe2" >"$log" 2>&1
+  rc=$?
+  grep -E '^test_boundary|ERROR SUMMARY|definitely lost' "$log" | sed 's/^/  | /'
+  case $rc in
+    0) pass "memcheck over the boundary table: no error, no definite leak, every row passed ($((SECONDS - t0)) s)" ;;
+    99) fail "memcheck reported errors on the boundary table"; sed 's/^/  | /' "$log" | grep -v '^  | ok' | head -n 300 ;;
+    *) fail "test_boundary.exe under valgrind exited $rc"; sed 's/^/  | /' "$log" | grep -v '^  | ok' | tail -n 60 ;;
+  esac
+else
+  fail "dune build ./tests/ocaml/test_boundary.exe"
+fi
+
 finish
