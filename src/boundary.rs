@@ -190,15 +190,11 @@ unsafe fn with_bytes<R>(v: Val, f: impl FnOnce(&[u8]) -> R) -> R {
 
 /// Where the first NUL byte is, as an error.
 fn no_nul(func: &str, name: &str, b: &[u8]) -> Res<()> {
-    match b.iter().position(|&c| c == 0) {
+    // CStr's own scan (memchr) finds the first NUL fastest.
+    match CStr::from_bytes_until_nul(b).ok().map(|c| c.to_bytes().len()) {
         Some(i) => Err(invalid(func, format!("{name} {:?} contains a NUL byte (byte {i})", String::from_utf8_lossy(b)))),
         None => Ok(()),
     }
-}
-
-/// Checks that `b` is UTF-8, naming the first bad byte.
-pub fn utf8<'a>(func: &str, what: &str, b: &'a [u8]) -> Res<&'a str> {
-    std::str::from_utf8(b).map_err(|e| invalid(func, format!("{what} is not valid UTF-8 (byte {})", e.valid_up_to())))
 }
 
 /// A string argument that GLib reads as text: UTF-8, no NUL byte, kept
@@ -211,10 +207,19 @@ pub enum Text {
 }
 
 impl Text {
-    /// Copies and checks `b`; errors name `what`.
+    /// Copies and checks `b`; errors name `what` (the messages are only
+    /// formatted on error: this is on every call's path).
     pub fn new(func: &str, what: &str, b: &[u8]) -> Res<Text> {
-        no_nul(func, what, b)?;
-        utf8(func, &format!("{what} {:?}", String::from_utf8_lossy(b)), b)?;
+        // Names are short ASCII: one pass checks both, the rest only then.
+        if !b.iter().all(|&c| c != 0 && c < 0x80) {
+            no_nul(func, what, b)?;
+            if let Err(e) = std::str::from_utf8(b) {
+                return Err(invalid(
+                    func,
+                    format!("{what} {:?} is not valid UTF-8 (byte {})", String::from_utf8_lossy(b), e.valid_up_to()),
+                ));
+            }
+        }
         Ok(if b.len() < 64 {
             let mut buf = [0u8; 64];
             buf[..b.len()].copy_from_slice(b);
@@ -227,14 +232,17 @@ impl Text {
     /// As a C string.
     pub fn as_cstr(&self) -> &CStr {
         match self {
-            Text::Inline(buf, n) => CStr::from_bytes_with_nul(&buf[..=*n]).expect("NUL-terminated, no interior NUL"),
+            // SAFETY: `new` checked that there is no NUL byte in the first
+            // `n` bytes, and wrote one at `n`.
+            Text::Inline(buf, n) => unsafe { CStr::from_bytes_with_nul_unchecked(&buf[..=*n]) },
             Text::Heap(c) => c,
         }
     }
 
     /// As `&str` (checked UTF-8).
     pub fn as_str(&self) -> &str {
-        self.as_cstr().to_str().expect("checked UTF-8")
+        // SAFETY: `new` checked that the bytes are UTF-8.
+        unsafe { std::str::from_utf8_unchecked(self.as_cstr().to_bytes()) }
     }
 }
 

@@ -20,7 +20,7 @@
 //! its races can be tested without an OCaml runtime.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::RwLock;
 
 /// A closure's identity as GLib sees it: slot index in the low 32 bits,
 /// the slot's generation in the high 32 bits. Never 0, so it fits in a
@@ -67,16 +67,25 @@ struct Slot<P> {
 struct Slots<P> {
     slots: Vec<Slot<P>>,
     free: Vec<u32>,
+    /// Invalidated keys waiting for [`Registry::drain`] (under the same
+    /// lock as the states: one lock per transition).
+    queue: Vec<Key>,
     stats: Stats,
 }
 
 /// A table of entries keyed by [`Key`]; see the module documentation.
 pub struct Registry<P> {
     inner: RwLock<Slots<P>>,
-    queue: Mutex<Vec<Key>>,
-    /// Length of `queue`, readable without its lock (the safe-point check).
+    /// Length of the queue, readable without the lock (the safe-point check).
     queued: AtomicUsize,
 }
+
+// Keys travel through GLib as a `gpointer`: they need 64 bits.
+#[cfg(not(target_pointer_width = "64"))]
+compile_error!("ocaml-gclosure needs a 64-bit target: registry keys (slot and generation) are stored in a gpointer");
+
+/// The last generation a slot may reach before it is retired.
+const MAX_GENERATION: u32 = u32::MAX;
 
 fn split(key: Key) -> (usize, u32) {
     ((key & 0xffff_ffff) as usize - 1, (key >> 32) as u32)
@@ -96,8 +105,7 @@ impl<P> Registry<P> {
     /// An empty, open registry.
     pub const fn new() -> Self {
         Registry {
-            inner: RwLock::new(Slots { slots: Vec::new(), free: Vec::new(), stats: zero_stats() }),
-            queue: Mutex::new(Vec::new()),
+            inner: RwLock::new(Slots { slots: Vec::new(), free: Vec::new(), queue: Vec::new(), stats: zero_stats() }),
             queued: AtomicUsize::new(0),
         }
     }
@@ -108,10 +116,6 @@ impl<P> Registry<P> {
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Slots<P>> {
         self.inner.write().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn lock_queue(&self) -> std::sync::MutexGuard<'_, Vec<Key>> {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Stores a live entry and returns its key, or refuses when `make`
@@ -173,21 +177,19 @@ impl<P> Registry<P> {
     /// no OCaml or GLib call. Returns whether this call did the transition.
     pub fn invalidate(&self, key: Key) -> bool {
         let (index, generation) = split(key);
-        {
-            let mut s = self.write();
-            match s.slots.get_mut(index) {
-                Some(slot) if slot.generation == generation && slot.state == State::Live => {
-                    slot.state = State::Invalidated;
-                }
-                _ => return false,
+        let mut guard = self.write();
+        let s = &mut *guard;
+        match s.slots.get_mut(index) {
+            Some(slot) if slot.generation == generation && slot.state == State::Live => {
+                slot.state = State::Invalidated;
             }
-            s.stats.live -= 1;
-            s.stats.pending_release += 1;
-            s.stats.invalidated += 1;
+            _ => return false,
         }
-        let mut q = self.lock_queue();
-        q.push(key);
-        self.queued.store(q.len(), Ordering::Release);
+        s.stats.live -= 1;
+        s.stats.pending_release += 1;
+        s.stats.invalidated += 1;
+        s.queue.push(key);
+        self.queued.store(s.queue.len(), Ordering::Release);
         true
     }
 
@@ -200,16 +202,14 @@ impl<P> Registry<P> {
     /// for reuse with a new generation. Returns the payloads for the caller
     /// to drop at a safe point (the registry's locks are not held then).
     pub fn drain(&self) -> Vec<P> {
-        let keys = {
-            let mut q = self.lock_queue();
-            self.queued.store(0, Ordering::Release);
-            std::mem::take(&mut *q)
-        };
-        if keys.is_empty() {
+        if !self.has_queued() {
             return Vec::new();
         }
+        let mut guard = self.write();
+        let s = &mut *guard;
+        let keys = std::mem::take(&mut s.queue);
+        self.queued.store(0, Ordering::Release);
         let mut out = Vec::with_capacity(keys.len());
-        let mut s = self.write();
         for key in keys {
             let (index, generation) = split(key);
             let slot = &mut s.slots[index];
@@ -217,13 +217,17 @@ impl<P> Registry<P> {
                 continue;
             }
             slot.state = State::Released;
-            slot.generation = slot.generation.wrapping_add(1);
             if let Some(p) = slot.payload.take() {
                 out.push(p);
             }
-            s.free.push(index as u32);
             s.stats.pending_release -= 1;
             s.stats.released += 1;
+            // A slot whose generation would wrap is retired, never reused:
+            // a stale key of its first life must not match a later one.
+            if slot.generation < MAX_GENERATION {
+                slot.generation += 1;
+                s.free.push(index as u32);
+            }
         }
         out
     }
@@ -258,6 +262,14 @@ impl<P> Registry<P> {
     /// The counters, read together.
     pub fn stats(&self) -> Stats {
         self.read().stats
+    }
+}
+
+#[cfg(test)]
+impl<P> Registry<P> {
+    /// Sets the generation of slot `index` (tests of the wraparound).
+    fn set_generation(&self, index: usize, generation: u32) {
+        self.write().slots[index].generation = generation;
     }
 }
 
@@ -324,6 +336,27 @@ mod tests {
         assert_eq!(drops.load(Ordering::SeqCst), 10, "10 drained");
         let s = r.stats();
         assert_eq!((s.live, s.pending_release, s.released, s.created), (0, 0, 10, 10));
+    }
+
+    #[test]
+    fn a_slot_is_retired_before_its_generation_wraps() {
+        let r = Registry::new();
+        let k = r.insert(1).unwrap();
+        let (index, _) = split(k);
+        r.set_generation(index, MAX_GENERATION - 1);
+        let k1 = join(index, MAX_GENERATION - 1);
+        assert!(r.invalidate(k1));
+        drop(r.drain());
+        let k2 = r.insert(2).unwrap();
+        assert_eq!(k2, join(index, MAX_GENERATION), "reused once more, at the last generation");
+        assert!(r.invalidate(k2));
+        drop(r.drain());
+        let k3 = r.insert(3).unwrap();
+        assert_ne!(split(k3).0, index, "the slot is retired, not reused with a wrapped generation");
+        // A stale key of the slot's first life (generation 0) matches nothing.
+        assert!(!r.invalidate(join(index, 0)));
+        assert!(!r.invalidate(k2));
+        assert_eq!(r.state(k3), State::Live);
     }
 
     #[test]
