@@ -12,3 +12,10 @@ let () =
   Callback.register "clicks" (fun () -> !clicks);
   Callback.register "last_nargs" (fun () -> !last_nargs);
   Callback.register "gc" (fun () -> Gc.full_major ())
+
+(* For tests/rust_end_of_life.rs: a channel written and not flushed, which
+   only OCaml's at_exit (flush_all) writes out. *)
+let () =
+  Callback.register "write_unflushed" (fun path ->
+      let oc = open_out path in
+      output_string oc "written by OCaml, flushed at its exit\n")
