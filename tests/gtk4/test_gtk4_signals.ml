@@ -1,0 +1,34 @@
+(* Sys.catch_break and SIGINT while Gtk4.Application.run runs its main loop
+   with the domain lock released (the hardening issue's item 4): the
+   Sys.Break raised by OCaml's handler must surface inside a callback (the
+   first OCaml code that runs after the signal) and reach the exception
+   handler, which quits the application; Application.run then returns
+   normally. A callback whose run the exception cut short returns its
+   type's default (a timeout returning false stops), as documented. *)
+
+let () =
+  Sys.catch_break true;
+  let breaks = Atomic.make 0 and other = Atomic.make 0 in
+  let window = ref None in
+  let quit () = Option.iter Gtk4.Window.destroy !window; window := None in
+  Gclosure.set_exception_handler (function
+    | Sys.Break -> Atomic.incr breaks; quit ()
+    | _ -> Atomic.incr other);
+  let ticks = ref 0 in
+  let app = Gtk4.Application.create ~unique:false ~id:"org.gclosure.Signals" () in
+  ignore
+    (Gtk4.Application.on_activate app (fun app ->
+         let w = Gtk4.Window.create app in
+         window := Some w;
+         Gtk4.Window.present w;
+         ignore (Gtk4.Timeout.add ~ms:2 (fun () -> incr ticks; true));
+         ignore (Gtk4.Timeout.add ~ms:20 (fun () -> Unix.kill (Unix.getpid ()) Sys.sigint; false));
+         (* If no Break ever arrives, end anyway (the test then fails). *)
+         ignore (Gtk4.Timeout.add ~ms:10_000 (fun () -> quit (); false))));
+  let status = try Gtk4.Application.run app with Sys.Break -> -1 in
+  Check.case "SIGINT during Application.run: the application ran and quit normally" (fun () ->
+      if status <> 0 || !ticks < 2 then failwith (Printf.sprintf "status %d after %d ticks" status !ticks));
+  Check.case "Sys.Break reached the exception handler once, from a callback" (fun () ->
+      if Atomic.get breaks <> 1 || Atomic.get other <> 0 then
+        failwith (Printf.sprintf "%d Break, %d other" (Atomic.get breaks) (Atomic.get other)));
+  Check.finish "test_gtk4_signals"
