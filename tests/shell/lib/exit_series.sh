@@ -10,10 +10,17 @@
 series() {
   local name=$1 n=$2 param=$3 i rc c; shift 3
   : >"$tmp/$name.bad"; mkdir -p "$tmp/$name.d"
+  local try
   for ((i = 1; i <= n; i++)); do
-    (cd "$tmp/$name.d" && ulimit -c unlimited 2>/dev/null
-     OCAMLRUNPARAM=$param exec timeout 20 "$@") >/dev/null 2>"$tmp/$name.cur"
-    rc=$?
+    for try in 1 2 3; do
+      (cd "$tmp/$name.d" && ulimit -c unlimited 2>/dev/null
+       OCAMLRUNPARAM=$param exec timeout 20 "$@") >/dev/null 2>"$tmp/$name.cur"
+      rc=$?
+      # The X server itself unreachable (another Xvfb took the display
+      # number): not a run of the program; run it again.
+      grep -q 'cannot open display' "$tmp/$name.cur" || break
+      rm -f "$tmp/$name.d"/core*; sleep 1
+    done
     # GTK's note that there is no session bus under Xvfb is not ours.
     sed -i '/Unable to acquire session bus/d; /^$/d' "$tmp/$name.cur"
     if [ "$rc" -ne 0 ] || [ -s "$tmp/$name.cur" ]; then
