@@ -29,8 +29,43 @@ pub fn get_type_symbol(type_name: &str) -> String {
     sym
 }
 
+/// `Dl_info` of `<dlfcn.h>`.
+#[repr(C)]
+struct DlInfo {
+    dli_fname: *const std::ffi::c_char,
+    dli_fbase: *mut std::ffi::c_void,
+    dli_sname: *const std::ffi::c_char,
+    dli_saddr: *mut std::ffi::c_void,
+}
+
 extern "C" {
     fn dlsym(handle: *mut std::ffi::c_void, symbol: *const std::ffi::c_char) -> *mut std::ffi::c_void;
+    fn dladdr(addr: *const std::ffi::c_void, info: *mut DlInfo) -> std::ffi::c_int;
+}
+
+/// Libraries whose `*_get_type` functions are not GType getters: they
+/// take an argument (cairo's `cairo_pattern_get_type (cairo_pattern_t *)`
+/// reads its pattern's kind), so calling one without is undefined. Their
+/// GTypes live in companion libraries (`libcairo-gobject`), found as usual.
+const NOT_GTYPE_GETTERS: [&str; 1] = ["libcairo.so"];
+
+/// Whether the function at `f` may be called as `GType (*)(void)`: it is
+/// not in a library of [`NOT_GTYPE_GETTERS`].
+fn is_gtype_getter(f: *const std::ffi::c_void) -> bool {
+    let mut info = DlInfo {
+        dli_fname: std::ptr::null(),
+        dli_fbase: std::ptr::null_mut(),
+        dli_sname: std::ptr::null(),
+        dli_saddr: std::ptr::null_mut(),
+    };
+    // SAFETY: `f` is an address dlsym returned; `info` is a valid out-pointer.
+    if unsafe { dladdr(f, &mut info) } == 0 || info.dli_fname.is_null() {
+        return true; // in the executable itself
+    }
+    // SAFETY: dladdr sets dli_fname to a NUL-terminated path it owns.
+    let path = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) }.to_string_lossy();
+    let base = path.rsplit('/').next().unwrap_or(&path);
+    !NOT_GTYPE_GETTERS.iter().any(|lib| base.starts_with(lib))
 }
 
 /// The `GType` registered under `name`, registering it first through its
@@ -46,7 +81,7 @@ pub fn from_name(name: &str) -> Option<glib::Type> {
     // SAFETY: RTLD_DEFAULT (null) searches the global symbol table; the
     // symbol is a NUL-terminated string that outlives the call.
     let f = unsafe { dlsym(std::ptr::null_mut(), sym.as_ptr()) };
-    if f.is_null() {
+    if f.is_null() || !is_gtype_getter(f) {
         return None;
     }
     // SAFETY: by GObject convention a symbol named `<type>_get_type` is a
@@ -106,5 +141,16 @@ mod tests {
         assert_eq!(t.name(), "GSocketClient");
         assert!(t.is_a(glib::Type::OBJECT));
         assert_eq!(from_name("NoSuchTypeAnywhere"), None);
+    }
+
+    #[test]
+    fn functions_that_take_an_argument_are_not_called() {
+        // cairo_pattern_get_type (cairo_pattern_t *) is cairo's, not a
+        // GType getter: it must not be called (it would read a pattern at
+        // whatever address the argument register holds).
+        let _ = gtk4::cairo::ImageSurface::create(gtk4::cairo::Format::ARgb32, 1, 1); // link libcairo in
+        if glib::Type::from_name("CairoPattern").is_none() {
+            assert_eq!(from_name("CairoPattern"), None);
+        }
     }
 }

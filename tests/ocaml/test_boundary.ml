@@ -94,6 +94,9 @@ let gobject_rows () =
   row "Type.from_name, not UTF-8" (Invalid ("Gobject.Type.from_name" :: bad_utf8)) (ignore_ (fun () -> Type.from_name latin1));
   row "Type.from_name, unknown" (Invalid [ "Gobject.Type.from_name"; "unknown type \"NoSuchType\"" ])
     (ignore_ (fun () -> Type.from_name "NoSuchType"));
+  (* cairo_pattern_get_type takes a pattern: never called as a GType getter. *)
+  row "Type.from_name \"CairoPattern\": cairo's function is not called" (Invalid [ "Gobject.Type.from_name"; "unknown type" ])
+    (ignore_ (fun () -> Type.from_name "CairoPattern"));
   row "Value.create, not a value type" (Invalid [ "Gobject.Value.create"; "not a value type" ])
     (ignore_ (fun () -> Value.create (Type.from_name "void")));
   let sv = Value.create (Type.from_name "gchararray") in
