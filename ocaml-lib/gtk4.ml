@@ -10,7 +10,7 @@ type label = [ `widget | `label ] Gobject.obj
 type entry = [ `widget | `entry ] Gobject.obj
 type frame_clock = [ `frame_clock ] Gobject.obj
 type orientation = [ `HORIZONTAL | `VERTICAL ]
-type source_id = int
+type source_id (* a referenced GSource, in a custom block (src/ml/gtk4.rs) *)
 
 external init_ : unit -> bool = "ml_gtk4_init"
 external is_initialized : unit -> bool = "ml_gtk4_is_initialized"

@@ -20,6 +20,8 @@ pub enum Deferred {
     Closure(*mut GClosure),
     /// A GValue made by `Gobject.Value.create`: unset and freed.
     Value(Box<GValue>),
+    /// A `g_source_unref` (a `Gtk4.source_id`'s reference).
+    Source(*mut glib::ffi::GSource),
 }
 
 // SAFETY: each variant owns one reference (or the value itself); GLib's
@@ -117,6 +119,8 @@ pub unsafe fn release_all() -> usize {
                 // SAFETY: the box holds an initialised GValue owned by nobody else.
                 unsafe { glib::gobject_ffi::g_value_unset(&mut *v) }
             }
+            // SAFETY: the variant owns this reference (pushed by its handle's finalizer).
+            Deferred::Source(src) => unsafe { glib::ffi::g_source_unref(src) },
         }
     }
     n + closures

@@ -505,7 +505,64 @@ unsafe extern "C" fn unref_source(data: glib::ffi::gpointer, _closure: *mut gobj
     unsafe { glib::ffi::g_source_unref(data as *mut glib::ffi::GSource) };
 }
 
-/// Attaches `src` to the default main context with `c` as its callback.
+/// `Gtk4.source_id`: one reference to a GLib source. Holding the source
+/// itself, not its number, keeps `remove_source` from destroying another
+/// source that got the same number once this one was gone.
+pub struct SourceHandle {
+    ptr: *mut glib::ffi::GSource,
+}
+
+unsafe extern "C" fn source_finalize(v: ocaml::Raw) {
+    // SAFETY: `v` is a SourceHandle block (this is its ops' finalizer).
+    let h = unsafe { &*v.as_pointer::<SourceHandle>().as_ptr() };
+    crate::deferred::push(crate::deferred::Deferred::Source(h.ptr));
+}
+
+ocaml::custom!(SourceHandle { finalize: source_finalize });
+
+/// A source referenced for OCaml.
+pub struct SourceRef(*mut glib::ffi::GSource);
+
+impl Drop for SourceRef {
+    fn drop(&mut self) {
+        // SAFETY: we own this reference; dropping it runs no OCaml code (the
+        // source's closure is ours, whose notifiers only queue).
+        unsafe { glib::ffi::g_source_unref(self.0) }
+    }
+}
+
+impl crate::boundary::Arg for SourceRef {
+    unsafe fn read(v: crate::boundary::Val, _: &'static str, _: &'static str) -> Res<Self> {
+        // SAFETY: `v` is a SourceHandle block, which holds a reference.
+        unsafe {
+            let p = (*(ocaml::sys::field(v, 1) as *const SourceHandle)).ptr;
+            glib::ffi::g_source_ref(p);
+            Ok(SourceRef(p))
+        }
+    }
+}
+
+impl crate::boundary::Ret for SourceRef {
+    unsafe fn into_ocaml(self) -> Res<crate::boundary::Val> {
+        let ptr = self.0;
+        std::mem::forget(self);
+        // SAFETY: domain lock held (precondition); the block takes the
+        // reference, written right after the allocation.
+        unsafe {
+            let v = ocaml::sys::caml_alloc_custom(
+                <SourceHandle as ocaml::Custom>::ops() as *const _ as *const ocaml::sys::custom_operations,
+                std::mem::size_of::<SourceHandle>(),
+                0,
+                1,
+            );
+            std::ptr::write(ocaml::sys::field(v, 1) as *mut SourceHandle, SourceHandle { ptr });
+            Ok(v)
+        }
+    }
+}
+
+/// Attaches `src` to the default main context with `c` as its callback,
+/// and returns a reference to it for OCaml.
 ///
 /// `g_source_set_closure` adds an invalidate notifier to the closure that
 /// calls `g_source_destroy(src)` and is never removed, but our closure may
@@ -513,62 +570,51 @@ unsafe extern "C" fn unref_source(data: glib::ffi::gpointer, _closure: *mut gobj
 /// would then destroy a freed source. So the closure also holds a reference
 /// to its source, dropped when the closure is finalized (GLib runs
 /// invalidate notifiers before finalize notifiers).
-fn attach(src: *mut glib::ffi::GSource, c: *mut gobj::GClosure) -> isize {
+fn attach(src: *mut glib::ffi::GSource, c: *mut gobj::GClosure) -> SourceRef {
     // g_source_ref gives the closure's finalize notifier its reference;
     // g_source_set_closure takes its own reference to `c`; g_source_attach
-    // one to `src` for the default context, so dropping ours leaves the
-    // source to the main loop.
+    // one to `src` for the default context; the one `src` came with is
+    // OCaml's.
     // SAFETY: `src` is a new, unattached source we own one reference to;
-    // `c` is a live closure (its handle holds a reference).
+    // `c` is a live closure (referenced by the caller).
     unsafe {
         glib::ffi::g_source_ref(src);
         gobj::g_closure_add_finalize_notifier(c, src as glib::ffi::gpointer, Some(unref_source));
         g_source_set_closure(src, c);
-        let id = glib::ffi::g_source_attach(src, std::ptr::null_mut());
-        glib::ffi::g_source_unref(src);
-        id as isize
+        glib::ffi::g_source_attach(src, std::ptr::null_mut());
+        SourceRef(src)
     }
 }
 
 externals! {
     /// `Gtk4.Timeout.add`: calls the closure every `ms` milliseconds while it
     /// returns true.
-    fn ml_gtk4_timeout_add("Gtk4.Timeout.add") (ms: isize, callback: ClosureRef) -> isize {
-        let c = callback.ptr();
+    fn ml_gtk4_timeout_add("Gtk4.Timeout.add") (ms: isize, callback: ClosureRef) -> SourceRef {
         let ms = u32::try_from(ms).map_err(|_| invalid(F, format!("interval {ms} ms is out of range")))?;
         // SAFETY: creates a new source; no precondition.
         let src = unsafe { glib::ffi::g_timeout_source_new(ms) };
-        Ok(attach(src, c))
+        Ok(attach(src, callback.ptr()))
     }
-}
 
-externals! {
-    /// `Gtk4.Idle.add`: calls the closure when the main loop is idle, while it
-    /// returns true.
-    fn ml_gtk4_idle_add("Gtk4.Idle.add") (callback: ClosureRef) -> isize {
-        let c = callback.ptr();
+    /// `Gtk4.Idle.add`: calls the closure when the main loop is idle, while
+    /// it returns true.
+    fn ml_gtk4_idle_add("Gtk4.Idle.add") (callback: ClosureRef) -> SourceRef {
         // SAFETY: creates a new source; no precondition.
         let src = unsafe { glib::ffi::g_idle_source_new() };
-        Ok(attach(src, c))
+        Ok(attach(src, callback.ptr()))
     }
-}
 
-externals! {
-    /// `Gtk4.remove_source`: false when no such source is attached (it ran
-    /// out, or was removed already).
-    fn ml_gtk4_remove_source("Gtk4.remove_source") (id: isize) -> bool {
-        let Ok(id) = u32::try_from(id) else { return Ok(false) };
-        if id == 0 {
-            return Ok(false);
+    /// `Gtk4.remove_source`: false when the source is gone already (it ran
+    /// out, or was removed).
+    fn ml_gtk4_remove_source("Gtk4.remove_source") (src: SourceRef) -> bool {
+        // SAFETY: `src` is referenced: its memory is valid whether or not
+        // it is still attached.
+        unsafe {
+            if glib::ffi::g_source_is_destroyed(src.0) != 0 {
+                return Ok(false);
+            }
+            glib::ffi::g_source_destroy(src.0);
         }
-        // SAFETY: looks a source up by id in the default context (null); `id` > 0.
-        let src = unsafe { glib::ffi::g_main_context_find_source_by_id(std::ptr::null_mut(), id) };
-        if src.is_null() {
-            return Ok(false);
-        }
-        // SAFETY: `src` is attached to the default context (found just above,
-        // on this thread, with nothing run in between).
-        unsafe { glib::ffi::g_source_destroy(src) };
         Ok(true)
     }
 }
