@@ -117,3 +117,18 @@ value test_emit_in_tasks(value obj, value signal, value ntasks, value times)
   g_object_unref(t.job.obj);
   return Val_unit;
 }
+
+/* raise_quietly signo: sends the OCaml signal [signo] to this process and
+   returns without running OCaml's handler (unlike Unix.kill, which runs
+   pending handlers before returning): the handler then runs at the next
+   point where the runtime processes pending actions. In a callback's last
+   expression, that point is whatever the library does after the callback
+   returns, e.g. giving the domain lock up. */
+#include <signal.h>
+#include <unistd.h>
+extern int caml_convert_signal_number(int); /* caml/signals.h, CAML_INTERNALS */
+value test_raise_quietly(value signo)
+{
+  kill(getpid(), caml_convert_signal_number(Int_val(signo)));
+  return Val_unit;
+}
