@@ -75,4 +75,22 @@ else
   fail "dune build ./tests/ocaml/test_boundary.exe"
 fi
 
+# Windows made with unsafe_create and dropped, then GTK's list of
+# toplevels walked (tests/gtk4/test_toplevels.ml): no read of freed memory.
+if dune build ./tests/gtk4/test_toplevels.exe; then
+  echo "--- valgrind memcheck: test_toplevels.exe (under Xvfb)"
+  RUST_BACKTRACE=0 G_SLICE=always-malloc xvfb-run -a -s '-screen 0 640x480x24' \
+    valgrind --tool=memcheck --error-exitcode=99 --num-callers=40 \
+      --suppressions="$supp" --suppressions="$gtksupp" \
+      _build/default/tests/gtk4/test_toplevels.exe >"$log" 2>&1
+  rc=$?
+  grep -E '^(ok|FAIL|test_toplevels)|ERROR SUMMARY' "$log" | sed 's/^/  | /'
+  case $rc in
+    0) pass "memcheck: windows dropped by OCaml are still GTK's, alive (no invalid read)" ;;
+    *) fail "test_toplevels under valgrind exited $rc"; grep -B2 -A20 'Invalid' "$log" | head -n 60 | sed 's/^/  | /' ;;
+  esac
+else
+  fail "dune build ./tests/gtk4/test_toplevels.exe"
+fi
+
 finish
