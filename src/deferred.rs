@@ -3,8 +3,14 @@
 //! OCaml's GC finalizers of this crate's custom blocks (objects, closures,
 //! values) only [`push`] here: no OCaml runtime call and no GLib call from
 //! inside the GC. [`release_all`] drops the references later, from a thread
-//! that holds the domain lock (see `lifecycle`), where dispose handlers and
+//! that holds the domain lock (see `safepoint`), where dispose handlers and
 //! signal emissions are harmless.
+//!
+//! Objects have thread affinity: a widget's last unref runs on GTK's
+//! thread. A safe point may be reached on any thread (a GLib worker, a
+//! systhread, the GC alarm on another domain), so there a widget's
+//! reference is handed to the main context instead (an idle of high
+//! priority), where GTK drops it between two frames.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -111,6 +117,7 @@ pub unsafe fn release_all() -> usize {
     let n = items.len();
     for d in items {
         match d {
+            Deferred::Object(o) if needs_gtk_thread(o) => hand_to_main_context(o),
             // SAFETY: the variant owns this reference (pushed by its handle's finalizer).
             Deferred::Object(o) => unsafe { glib::gobject_ffi::g_object_unref(o as *mut _) },
             // SAFETY: as above, for a closure reference.
@@ -124,4 +131,24 @@ pub unsafe fn release_all() -> usize {
         }
     }
     n + closures
+}
+
+/// Whether the last unref of `o` must run on GTK's thread and this is not it.
+fn needs_gtk_thread(o: *mut GObject) -> bool {
+    gtk4::is_initialized() && !gtk4::is_initialized_main_thread() && crate::gtype::class_of(o).is_a(crate::gtype::widget_type())
+}
+
+unsafe extern "C" fn unref_in_main_context(data: glib::ffi::gpointer) -> glib::ffi::gboolean {
+    // SAFETY: `data` is the reference `hand_to_main_context` gave this idle.
+    unsafe { glib::gobject_ffi::g_object_unref(data as *mut _) };
+    glib::ffi::G_SOURCE_REMOVE
+}
+
+/// Drops `o`'s reference on the default main context's thread (GTK's).
+fn hand_to_main_context(o: *mut GObject) {
+    // SAFETY: g_idle_add_full is thread-safe; the idle owns the reference
+    // and drops it once.
+    unsafe {
+        glib::ffi::g_idle_add_full(glib::ffi::G_PRIORITY_HIGH, Some(unref_in_main_context), o as glib::ffi::gpointer, None);
+    }
 }

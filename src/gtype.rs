@@ -94,6 +94,14 @@ pub fn from_name(name: &str) -> Option<glib::Type> {
     (t.is_valid() && t.name() == name).then_some(t)
 }
 
+/// GtkWidget's GType. GTK 4.8's `gtk_widget_get_type` is not safe to call
+/// for the first time from two threads at once (two domains creating
+/// objects raced here and registered GtkWidget twice), so it is called once.
+pub fn widget_type() -> glib::Type {
+    static WIDGET: std::sync::OnceLock<glib::Type> = std::sync::OnceLock::new();
+    *WIDGET.get_or_init(<gtk4::Widget as glib::prelude::StaticType>::static_type)
+}
+
 /// The class of a live object.
 pub fn class_of(o: *mut glib::gobject_ffi::GObject) -> glib::Type {
     // SAFETY: callers pass a live GObject (held by a reference); every

@@ -10,14 +10,6 @@ use crate::externals;
 use crate::gvalue::{self, Data};
 use crate::handles::ObjRef;
 
-/// GtkWidget's GType. GTK 4.8's `gtk_widget_get_type` is not safe to call
-/// for the first time from two threads at once (two domains creating
-/// objects raced here and registered GtkWidget twice), so it is called once.
-fn widget_type() -> glib::Type {
-    static WIDGET: std::sync::OnceLock<glib::Type> = std::sync::OnceLock::new();
-    *WIDGET.get_or_init(<gtk4::Widget as glib::prelude::StaticType>::static_type)
-}
-
 externals! {
     /// `Gobject.get_type`.
     fn ml_gobject_get_type("Gobject.get_type") (o: ObjRef) -> isize {
@@ -41,7 +33,7 @@ externals! {
         if unsafe { gobj::g_type_test_flags(t.into_glib(), gobj::G_TYPE_FLAG_ABSTRACT) } != 0 {
             return Err(invalid(F, format!("{classe} is abstract and cannot be instantiated")));
         }
-        if t.is_a(widget_type()) && !gtk4::is_initialized() {
+        if t.is_a(crate::gtype::widget_type()) && !gtk4::is_initialized() {
             return Err(invalid(F, format!("{classe} is a GTK widget: call Gtk4.init () first")));
         }
         let klass = glib::object::ObjectClass::from_type(t).expect("object class");
