@@ -98,4 +98,30 @@ let () =
       ignore (Signal.connect_by_name o ~name:"cancelled" ~callback ~after:false);
       ignore (Signal.emit_by_name o ~name:"cancelled" ~params:[]);
       assert (Check.contains !got "out of range"));
+  Check.case "a handler that collects and raises: the original exception is printed intact" (fun () ->
+      (* The library prints the callback's exception when the handler
+         raises too: it must be rooted across the handler, whose GCs move
+         a young exception (the hardening issue's item 10). *)
+      let file = Filename.temp_file "gclosure" ".err" in
+      let fd = Unix.openfile file [ Unix.O_WRONLY; Unix.O_TRUNC ] 0o600 in
+      let saved = Unix.dup Unix.stderr in
+      Unix.dup2 fd Unix.stderr;
+      Gclosure.set_exception_handler (fun _ ->
+          ignore (Sys.opaque_identity (Array.make 100_000 0));
+          Gc.compact ();
+          failwith "the handler fails too");
+      let o = Gobject.unsafe_create ~classe:"GCancellable" [] in
+      let callback =
+        Gobject.Closure.create (fun _ -> failwith (String.make (1 + Random.int 3) 'x' ^ "-marker-of-the-original"))
+      in
+      ignore (Gobject.Signal.connect_by_name o ~name:"cancelled" ~callback ~after:false);
+      ignore (Gobject.Signal.emit_by_name o ~name:"cancelled" ~params:[]);
+      Unix.dup2 saved Unix.stderr;
+      Unix.close fd;
+      Gclosure.set_exception_handler (fun _ -> ());
+      let ic = open_in file in
+      let err = really_input_string ic (in_channel_length ic) in
+      close_in ic;
+      Sys.remove file;
+      if not (Check.contains err "-marker-of-the-original") then failwith ("stderr was: " ^ String.escaped err));
   Check.finish "test_closure"
