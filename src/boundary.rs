@@ -401,7 +401,6 @@ pub unsafe fn alloc_tagged(tag: u8, field: Val) -> Val {
 /// (so after the closed check) and `body` returns `Res<RetType>`, with `F`
 /// naming the function for messages. `fn ml_name("…", any)` also runs when
 /// the library is Closed (statistics, flush).
-#[macro_export]
 macro_rules! externals {
     ($(
         $(#[doc = $doc:literal])*
@@ -418,7 +417,7 @@ macro_rules! externals {
             const F: &str = $func;
             // SAFETY: an external: OCaml thread, domain lock held.
             unsafe {
-                $crate::boundary::call(F, $crate::externals!(@accept $($any)?), move || -> $crate::boundary::Res<$ret> {
+                $crate::boundary::call(F, $crate::boundary::externals!(@accept $($any)?), move || -> $crate::boundary::Res<$ret> {
                     // SAFETY: each argument has the type the external declares.
                     $(let $arg = unsafe { <$ty as $crate::boundary::Arg>::read($arg, F, stringify!($arg))? };)*
                     $body
@@ -429,3 +428,4 @@ macro_rules! externals {
     (@accept) => { $crate::lifecycle::Accept::OpenOnly };
     (@accept any) => { $crate::lifecycle::Accept::AnyButExit };
 }
+pub(crate) use externals;

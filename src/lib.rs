@@ -5,34 +5,36 @@
 //!
 //! The crate has two faces:
 //! * the OCaml library `gclosure` (modules `Gobject`, `Gclosure`, `Gtk4`),
-//!   whose externals are the `ml_*` functions of [`ml`], linked into OCaml
+//!   whose externals are the `ml_*` functions of `src/ml/`, linked into OCaml
 //!   programs as a static archive by dune;
 //! * a Rust API for gtk4-rs programs that embed the OCaml runtime.
 //!
-//! The life of a closure reads top to bottom in [`closure`] (create,
-//! invoke, invalidate), [`registry`] (where roots live and their state
-//! machine), [`safepoint`] (release) and [`shutdown`]. The library's own
-//! life (open, closed, exiting) is [`lifecycle`]; every entry from OCaml
-//! goes through [`boundary`].
+//! The public Rust API is [`Runtime`] and what a gtk4-rs program needs
+//! with it ([`connect_closure`], [`stats`]); everything else is internal.
+//! The life of a closure reads top to bottom in `src/closure.rs` (create,
+//! invoke, invalidate), `src/registry.rs` (where roots live and their state
+//! machine), `src/safepoint.rs` (release) and `src/shutdown.rs`. The
+//! library's own life (open, closed, exiting) is `src/lifecycle.rs`; every
+//! entry from OCaml goes through `src/boundary.rs`.
 
 #![warn(missing_docs)]
 
-pub mod boundary;
-pub mod caml_boxed;
-pub mod closure;
-pub mod deferred;
+mod boundary;
+mod caml_boxed;
+mod closure;
+mod deferred;
 pub mod embed;
-pub mod errors;
-pub mod gtype;
-pub mod gvalue;
-pub mod handles;
-pub mod invocation;
-pub mod lifecycle;
-pub mod lock;
-pub mod ml;
-pub mod registry;
-pub mod safepoint;
-pub mod shutdown;
-pub mod signals;
+mod errors;
+mod gtype;
+mod gvalue;
+mod handles;
+mod invocation;
+mod lifecycle;
+mod lock;
+mod ml;
+mod registry;
+mod safepoint;
+mod shutdown;
+mod signals;
 
 pub use embed::{connect_closure, stats, Callback, Error, Runtime, Stats};

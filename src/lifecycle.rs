@@ -252,8 +252,3 @@ pub fn begin_exit() -> Option<Life> {
     }
     Some(if before == OPEN { Life::Open } else { Life::Closed })
 }
-
-/// Threads inside the library now (for tests).
-pub fn inside_count() -> usize {
-    INSIDE.load(Ordering::SeqCst)
-}

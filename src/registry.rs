@@ -145,6 +145,7 @@ impl<P> Registry<P> {
     }
 
     /// [`insert_with`](Self::insert_with) for a payload already made.
+    #[cfg(test)]
     pub fn insert(&self, payload: P) -> Result<Key, ClosedError> {
         self.insert_with(|| Some(payload))
     }
@@ -163,6 +164,7 @@ impl<P> Registry<P> {
     }
 
     /// The state of `key`'s entry; `Released` for a stale key.
+    #[cfg(test)]
     pub fn state(&self, key: Key) -> State {
         let (index, generation) = split(key);
         let s = self.read();

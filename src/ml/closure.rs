@@ -3,7 +3,7 @@
 use crate::boundary::{invalid, Res, Rooted};
 use crate::closure;
 use crate::errors::GcError;
-use crate::externals;
+use crate::boundary::externals;
 use crate::gvalue::{self, Data};
 use crate::handles::{ArgvHandle, ClosureRef, ValueHandle, RESULT_INDEX};
 use crate::invocation::Invocation;

@@ -1,7 +1,7 @@
 //! Externals of `Gclosure`.
 
 use crate::boundary::{OString, Res, Ret, Val};
-use crate::externals;
+use crate::boundary::externals;
 use crate::lifecycle::{self, Life};
 use crate::shutdown;
 

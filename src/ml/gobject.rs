@@ -6,7 +6,7 @@ use glib::prelude::StaticType;
 use glib::translate::IntoGlib;
 
 use crate::boundary::{invalid, Text};
-use crate::externals;
+use crate::boundary::externals;
 use crate::gvalue::{self, Data};
 use crate::handles::ObjRef;
 

@@ -20,7 +20,7 @@ use gtk::gio::prelude::ApplicationExt;
 use gtk::prelude::{BoxExt, ButtonExt, EditableExt, EntryExt, GtkWindowExt, NativeExt, SnapshotExt, WidgetExt};
 
 use crate::boundary::{invalid, Bytes, OString, Res, Text};
-use crate::externals;
+use crate::boundary::externals;
 use crate::handles::{ClosureRef, ObjRef};
 
 /// Refuses GTK calls before `Gtk4.init` (or the application's startup),

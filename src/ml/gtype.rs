@@ -1,7 +1,7 @@
 //! Externals of `Gobject.Type`.
 
 use crate::boundary::{invalid, OString, Text};
-use crate::externals;
+use crate::boundary::externals;
 use crate::gtype::{self, of_int};
 
 externals! {

@@ -1,6 +1,6 @@
 //! The externals of the OCaml library `gclosure`, one file per OCaml module.
-//! Each is declared with [`externals!`](crate::externals) and runs through
-//! the one boundary ([`crate::boundary`]); its OCaml `external` declaration
+//! Each is declared with `externals!` (`src/boundary.rs`) and runs through
+//! the one boundary (`src/boundary.rs`); its OCaml `external` declaration
 //! is in `ocaml-lib/*.ml` under the same name.
 
 pub mod closure;

@@ -5,7 +5,7 @@ use glib::object::ObjectClassExt;
 use glib::translate::{ToGlibPtr, ToGlibPtrMut};
 
 use crate::boundary::{invalid, Res, Text};
-use crate::externals;
+use crate::boundary::externals;
 use crate::gvalue::{self, Data};
 use crate::handles::ObjRef;
 

@@ -4,7 +4,7 @@ use glib::gobject_ffi as gobj;
 use glib::translate::{FromGlib, ToGlibPtrMut};
 
 use crate::boundary::{invalid, Text};
-use crate::externals;
+use crate::boundary::externals;
 use crate::gvalue::{self, Data};
 use crate::handles::{ClosureRef, ObjRef};
 

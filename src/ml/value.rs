@@ -1,7 +1,7 @@
 //! Externals of `Gobject.Value`.
 
 use crate::boundary::invalid;
-use crate::externals;
+use crate::boundary::externals;
 use crate::gtype::of_int;
 use crate::gvalue::{self, Data};
 use crate::handles::{ValueHandle, ValueRef};
