@@ -258,7 +258,8 @@ pub unsafe fn read(v: *const GValue) -> Result<Data, String> {
                 if p.is_null() {
                     return Err("an empty GclosureCaml value".into());
                 }
-                let r = ocaml_boxroot_sys::boxroot_create(crate::caml_boxed::get(p)).ok_or("cannot root the value")?;
+                let v = crate::caml_boxed::get(p).ok_or("a GclosureCaml value released at shutdown")?;
+                let r = ocaml_boxroot_sys::boxroot_create(v).ok_or("cannot root the value")?;
                 Data::Caml(Rooted(ocaml::root::Root(r)))
             }
             gobj::G_TYPE_BOXED => {

@@ -12,7 +12,9 @@
 //!    another thread disconnects its handler (`invalid_closure_notify:
 //!    assertion failed: (handler != NULL)`), and the registry's
 //!    invalidation already keeps OCaml out;
-//! 3. every root and deferred reference is released, with the lock held.
+//! 3. every root and deferred reference is released, with the lock held,
+//!    and so are the roots of the OCaml values GLib still holds
+//!    (`GclosureCaml` boxes).
 
 use std::sync::atomic::Ordering;
 
@@ -64,6 +66,9 @@ unsafe fn release_everything() {
     REGISTRY.invalidate_all();
     // SAFETY: forwarded precondition.
     unsafe { safepoint::flush() };
+    // OCaml values GLib still holds in GclosureCaml boxes (a property, a
+    // GValue of C code): their roots go now, while the runtime lives.
+    crate::caml_boxed::release_all();
 }
 
 /// Step 2's GLib side: `g_closure_invalidate` on every live closure. Each

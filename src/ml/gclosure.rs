@@ -121,3 +121,11 @@ externals! {
         panic!("deliberate panic for the boundary test: {}", what.as_str())
     }
 }
+
+externals! {
+    /// For tests only (`tests/ocaml/test_shutdown.ml` declares it): how
+    /// many `GclosureCaml` boxes still hold a root. Not part of the OCaml API.
+    fn ml_gclosure_test_caml_boxes("Gclosure.test_caml_boxes", any) () -> isize {
+        Ok(crate::caml_boxed::rooted() as isize)
+    }
+}

@@ -2,7 +2,15 @@
 
 open Gobject
 
+external caml_boxes : unit -> int = "ml_gclosure_test_caml_boxes"
+external register_kinds : unit -> unit = "test_kinds_register"
+
 let () =
+  register_kinds ();
+  (* An OCaml value GLib holds: a GclosureCaml property of an object that
+     lives past shutdown (the hardening issue's item 13). *)
+  let holder = unsafe_create ~classe:"GclosureTestKinds" [] in
+  Property.set_dyn holder "caml-prop" (Data.caml.inj (List.init 10 string_of_int));
   let o = unsafe_create ~classe:"GCancellable" [] in
   let calls = ref 0 in
   let keep = ref [] in
@@ -21,6 +29,9 @@ let () =
       assert (s.pending_release = 0);
       assert (s.released = Gclosure.created ());
       assert (Gclosure.created () = 50));
+  Check.case "the GclosureCaml values GLib holds are released by shutdown" (fun () ->
+      ignore (Sys.opaque_identity holder);
+      if caml_boxes () <> 0 then failwith (Printf.sprintf "%d still rooted" (caml_boxes ())));
   Check.case "shutdown is idempotent" (fun () -> Gclosure.shutdown (); assert (Gclosure.is_closed ()));
   Check.case "creating a closure raises Closed" (fun () ->
       match Closure.create ignore with
