@@ -5,8 +5,10 @@
    The main domain makes a few objects with handlers and keeps them; a
    second domain loops: a new Gio.Cancellable, 16 closures connected to its
    "cancelled", an emission, every other handler disconnected, another
-   emission, everything dropped. Once that domain is busy, the main domain
-   calls exit 0 with nothing cleaned up. *)
+   emission, everything dropped (with a second argument "create": only
+   closures, 64 per round, as fast as they come). Once that domain is busy
+   (argument 1: rounds, default 50), the main domain calls exit 0 with
+   nothing cleaned up. *)
 
 module Cancellable = Ocgtk_gio.Gio.Wrappers.Cancellable
 
@@ -22,8 +24,15 @@ let round () =
   Gobject.Signal.emit_by_name obj ~name:"cancelled";
   ignore (Sys.opaque_identity cs)
 
+(* The "create" workload: closures only, as fast as they come (each one a
+   caml_register_global_root), a few kept in a ring. *)
+let ring = Array.make 64 None
+let create_round () =
+  for i = 0 to 63 do ring.(i) <- Some (Gobject.Closure.create (fun _ -> Atomic.incr calls)) done
+
 let () =
   let warmup = if Array.length Sys.argv > 1 then int_of_string Sys.argv.(1) else 50 in
+  let round = if Array.length Sys.argv > 2 && Sys.argv.(2) = "create" then create_round else round in
   let kept =
     List.init 3 (fun _ ->
         let obj = Cancellable.new_ () in

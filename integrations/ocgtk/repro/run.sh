@@ -9,7 +9,7 @@
 # repro); LABEL names the build in the output ("stock", "ours"). Without
 # CASE, every case runs. Needs a display for the GTK cases (run it under
 # xvfb-run). Run counts and timeouts: REPRO_RUNS (default 3; the exit case
-# runs 10x that many times), REPRO_TIMEOUT (seconds, default 20).
+# runs 15x that many times), REPRO_TIMEOUT (seconds, default 20).
 #
 # Output: one "REPRO <case> <label>: <verdict> (<counts>)" line per case,
 # followed by the first failure's stack; the same lines without stacks go
@@ -155,6 +155,6 @@ if want args; then
 fi
 # (e) exit while a second domain works, c=1, and the pure-OCaml control
 if want exit; then
-  case_runs exit-domain $((runs * 10)) r_exit_domain.exe "OCAMLRUNPARAM=c=1" 50
-  case_runs exit-control $((runs * 10)) r_exit_control.exe "OCAMLRUNPARAM=c=1" 50
+  case_runs exit-domain $((runs * 15)) r_exit_domain.exe "OCAMLRUNPARAM=c=1" 50
+  case_runs exit-control $((runs * 15)) r_exit_control.exe "OCAMLRUNPARAM=c=1" 50
 fi
