@@ -27,14 +27,19 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=integrations/ocgtk/lib.sh
 source "$here/lib.sh"
 variant=${1:-stock}
-[ "$variant" = stock ] || ocgtk_die "unknown variant '$variant' (this build knows: stock)"
+case $variant in
+  stock) ;;
+  glue-check) ;; # stock plus lib.sh's glue mechanism with a counting stand-in glue
+  *) ocgtk_die "unknown variant '$variant' (this build knows: stock, glue-check)" ;;
+esac
+export OCGTK_VARIANT=$variant
 
 ocgtk_setup_toolchain
 ocgtk_resolve_source
 ocgtk_configurator_source
 
 ocaml_v=$(ocamlopt -version)
-key="$variant-$(ocgtk_source_hash)-$(ocgtk_layout_hash)-ocaml$ocaml_v"
+key="$variant-$(ocgtk_source_hash)-$(ocgtk_layout_hash "$variant")-ocaml$ocaml_v"
 ws=$OCGTK_CACHE/ws-$key
 t0=$SECONDS
 # One workspace per variant: an older one (other source or OCaml) goes.

@@ -64,13 +64,17 @@ ocgtk_source_hash() {
 
 
 # Prints a short hash over what decides how a workspace's ocgtk copy is
-# laid and patched: our build-time patch files, the layout's version below
-# and the GTK version (the patches depend on it). Part of the workspace key.
+# laid and patched: our build-time patch files (workspace/patches, and
+# workspace/<variant> for a variant other than stock), the layout's version
+# below and the GTK version (the patches depend on it). Part of the
+# workspace key.
 OCGTK_LAYOUT_VERSION=1
 ocgtk_layout_hash() {
+  local variant=$1 dirs=(workspace/patches)
+  [ -d "$OCGTK_INTEG_DIR/workspace/$variant" ] && dirs+=("workspace/$variant")
   ( cd "$OCGTK_INTEG_DIR" &&
     { echo "layout $OCGTK_LAYOUT_VERSION gtk4 $(pkg-config --modversion gtk4)";
-      find workspace/patches -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; } |
+      find "${dirs[@]}" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; } |
       sha256sum | cut -c1-8 )
 }
 
@@ -96,6 +100,67 @@ ocgtk_patch_gtk_compat() {
   [ "$n" -ge 1 ] || ocgtk_die "gtk compat patch: no '(flags -fPIC -Igenerated' line in $inc"
   sed -i "s/(flags -fPIC -Igenerated /(flags -fPIC ${defs[*]} -Igenerated /" "$inc"
   ocgtk_say "GTK $(pkg-config --modversion gtk4): compat stubs for ${#defs[@]} interface(s) newer than it"
+}
+
+# The build-time change that puts a glue file under ocgtk's closures
+# (checked with the variant "glue-check" of build.sh; the "ours" build uses
+# it with the real glue). Only ocgtk_common's dune file is edited: its one
+# foreign_stubs stanza is split in three, so that -D flags reach exactly one
+# C file each, and a fourth stanza compiles the glue:
+#   wrappers.c    g_object_unref -> ocgc_defer_object_unref  (finalize_gobject,
+#                 its only call: the GC-time unref of every ocgtk object)
+#                 g_boxed_free  -> ocgc_defer_boxed_free     (finalize_gir_record)
+#   ml_gobject.c  ml_g_closure_new, ml_g_closure_get_arg, ml_g_closure_get_arg_type
+#                 -> ocgtk_stock_* (the glue defines the originals: Closure.create,
+#                 Closure.nth and Closure.get_type reach the glue)
+#                 g_closure_unref -> ocgc_defer_closure_unref (finalise_gclosure,
+#                 its only call)
+#                 g_value_unset -> ocgc_defer_value_unset    (finalize_gvalue,
+#                 its only call)
+# Extra flags for the glue's stanza (include paths, -D) come as arguments 3-.
+# Fails loudly when ocgtk's stanza or those calls are not what this expects.
+ocgtk_patch_common_for_glue() {
+  local pkg=$1 glue=$2; shift 2
+  local c=$pkg/src/common
+  [ "$(grep -c 'g_object_unref(' "$c/wrappers.c")" = 1 ] &&
+    [ "$(grep -c 'g_boxed_free(' "$c/wrappers.c")" = 1 ] &&
+    [ "$(grep -c 'g_closure_unref(' "$c/ml_gobject.c")" = 1 ] &&
+    [ "$(grep -c 'g_value_unset(&' "$c/ml_gobject.c")" = 1 ] ||
+    ocgtk_die "glue patch: ocgtk's GC-time unref calls are not the ones expected (see lib.sh)"
+  cp "$glue" "$c/ocgclosure_glue.c"
+  python3 - "$c/dune" "$@" <<'PY' || ocgtk_die "glue patch: ocgtk's src/common/dune is not the one expected"
+import sys
+p, extra = sys.argv[1], sys.argv[2:]
+s = open(p).read()
+flags = """  (flags
+   -fPIC
+   -I../gtk/generated
+   (:include cflag-gtk4.sexp)
+   -Wno-deprecated-declarations"""
+old = """  (names
+   wrappers
+   ml_glib
+   ml_gobject
+   ml_gvariant
+   ml_gvariant_type
+   ml_glib_bytes)
+""" + flags + "))\n"
+if s.count(old) != 1:
+    sys.exit(1)
+def stanza(names, defs):
+    return (" (foreign_stubs\n  (language c)\n  (names " + names + ")\n" + flags
+            + "".join("\n   " + d for d in defs) + "))\n")
+new = ("  (names ml_glib ml_gvariant ml_gvariant_type ml_glib_bytes)\n" + flags + "))\n"
+       + stanza("wrappers", ["-Dg_object_unref=ocgc_defer_object_unref",
+                             "-Dg_boxed_free=ocgc_defer_boxed_free"])
+       + stanza("ml_gobject", ["-Dml_g_closure_new=ocgtk_stock_ml_g_closure_new",
+                               "-Dml_g_closure_get_arg=ocgtk_stock_ml_g_closure_get_arg",
+                               "-Dml_g_closure_get_arg_type=ocgtk_stock_ml_g_closure_get_arg_type",
+                               "-Dg_closure_unref=ocgc_defer_closure_unref",
+                               "-Dg_value_unset=ocgc_defer_value_unset"])
+       + stanza("ocgclosure_glue", extra))
+open(p, "w").write(s.replace(old, new))
+PY
 }
 
 # Makes the dune-configurator and csexp sources (from the dune 3.17.2 source
@@ -141,6 +206,9 @@ ocgtk_lay_workspace() {
     # project of their own with the two package names their dune files use.
     printf '(lang dune 3.0)\n(package (name dune-configurator))\n(package (name stdune))\n' >"$ws/deps/dune-project"
     ocgtk_patch_gtk_compat "$ws/ocgtk"
+    case ${OCGTK_VARIANT:-stock} in
+      glue-check) ocgtk_patch_common_for_glue "$ws/ocgtk" "$OCGTK_INTEG_DIR/workspace/glue-check/glue_mechanism_check.c" ;;
+    esac
     touch "$ws/.laid"
   fi
   rm -rf "$ws/deps/alcotest" "$ws/extra"
