@@ -134,7 +134,8 @@ if [ "$variant" = stock ]; then
   for c in gc-chain:hang thread-signal:abort destroy-young:crash destroy-kept:hang args-return-value:crash; do
     check "stock shows hazard ${c%%:*}: ${c#*:} (got $(verdict "${c%%:*}"))" [ "$(verdict "${c%%:*}")" = "${c#*:}" ]
   done
-  # statistical: 10-75% of the runs crashed here (fewer on a loaded machine)
+  # statistical: 9 to 27 of 30 runs crashed here with 2000 rounds of warm-up
+  # (the pure-OCaml control: 0 or 1 of 30, the runtime's own #14594)
   cd_=$(crashes exit-domain); cc_=$(crashes exit-control)
   check "stock crashes at c=1 exit with a working domain (${cd_:-0} crashes), more often than the pure-OCaml control (${cc_:-0})" \
     test "${cd_:-0}" -ge 3 -a "${cd_:-0}" -gt "${cc_:-0}"

@@ -9,7 +9,9 @@
 # repro); LABEL names the build in the output ("stock", "ours"). Without
 # CASE, every case runs. Needs a display for the GTK cases (run it under
 # xvfb-run). Run counts and timeouts: REPRO_RUNS (default 3; the exit case
-# runs 15x that many times), REPRO_TIMEOUT (seconds, default 20).
+# runs 15x that many times), REPRO_TIMEOUT (seconds, default 20: a run
+# still going then is a hang), REPRO_SLOW_TIMEOUT (for the timed cases,
+# which only measure, default 180).
 #
 # Output: one "REPRO <case> <label>: <verdict> (<counts>)" line per case,
 # followed by the first failure's stack; the same lines without stacks go
@@ -22,6 +24,7 @@ shift 2
 bin=$(cd "$bin" && pwd)
 runs=${REPRO_RUNS:-3}
 tmo=${REPRO_TIMEOUT:-20}
+slow_tmo=${REPRO_SLOW_TIMEOUT:-180}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 ulimit -c unlimited 2>/dev/null || true
@@ -115,7 +118,7 @@ case_runs() {
 # timed NAME EXE ENV ARGS...: one run, its wall time and last line.
 timed() {
   local name=$1 exe=$2 envs=$3; shift 3
-  local t0 t1; t0=$(date +%s.%N)
+  local t0 t1 tmo=$slow_tmo; t0=$(date +%s.%N)
   run_once "$exe" "$envs" "$@"
   t1=$(date +%s.%N)
   local secs; secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
@@ -155,6 +158,9 @@ if want args; then
 fi
 # (e) exit while a second domain works, c=1, and the pure-OCaml control
 if want exit; then
-  case_runs exit-domain $((runs * 15)) r_exit_domain.exe "OCAMLRUNPARAM=c=1" 50
-  case_runs exit-control $((runs * 15)) r_exit_control.exe "OCAMLRUNPARAM=c=1" 50
+  # 2000 rounds of warm-up: with 50, on a loaded machine the main domain
+  # often exits before the second one really runs (0-3 crashes in 30 runs
+  # here under load, 27 of 30 with 2000)
+  case_runs exit-domain $((runs * 15)) r_exit_domain.exe "OCAMLRUNPARAM=c=1" 2000
+  case_runs exit-control $((runs * 15)) r_exit_control.exe "OCAMLRUNPARAM=c=1" 2000
 fi
