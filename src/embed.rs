@@ -113,6 +113,7 @@ impl Runtime {
         unsafe {
             ocaml::sys::caml_startup(argv.as_ptr() as *const *const ocaml::sys::Char);
             ocaml_boxroot_sys::boxroot_setup();
+            crate::lifecycle::presence::init();
         }
         Ok(Runtime { _not_send: PhantomData })
     }
