@@ -150,12 +150,12 @@ n=${MINOR_SCAN_CLOSURES:-100000}
 echo "--- what separates the baseline from ocaml-gclosure on OCaml $ocaml_version"
 scan() { # scan IMPL: prints "WITHOUT WITH" (microseconds per minor GC)
   ./_build/default/tests/stress/minor_scan.exe --impl "$1" --closures "$n" 2>/dev/null \
-    | sed -n 's/.*: \([0-9]*\) us per minor GC without, \([0-9]*\) us with$/\1 \2/p'
+    | sed -n 's/.*: \([0-9.]*\) us per minor GC without, \([0-9.]*\) us with$/\1 \2/p'
 }
 read -r b0 b1 <<<"$(scan baseline)"
 read -r g0 g1 <<<"$(scan gclosure)"
 if [ -n "${b1:-}" ] && [ -n "${g1:-}" ]; then
-  line="minor GC with $n live closures | baseline: ${b1} us (${b0} us with none; every global root is scanned) | ocaml-gclosure: ${g1} us (${g0} us with none)"
+  line="one minor GC with $n live closures (test_stress, minor_scan) | baseline: ${b1} us (${b0} us with none: its global roots are all scanned) | ocaml-gclosure: ${g1} us (${g0} us with none)"
   echo "$line"; echo "$line" >>"$findings"
 else
   echo "minor GC scan: not measured (minor_scan.exe gave no number)"

@@ -47,7 +47,7 @@ module Run (I : Impl_intf.S) = struct
     Gc.full_major ();
     let with_ = per_minor () in
     ignore (Sys.opaque_identity live);
-    Printf.printf "minor_scan %s: %d closures: %.0f us per minor GC without, %.0f us with\n%!"
+    Printf.printf "minor_scan %s: %d closures: %.1f us per minor GC without, %.1f us with\n%!"
       I.name !closures without with_
 end
 
