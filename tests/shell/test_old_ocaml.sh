@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # With Debian's OCaml 4.13 first on PATH, setup must say it is too old and
-# use its own OCaml 5.3.0. Debian's compiler is unpacked into a temporary
+# use its own default OCaml (5.4.1). Debian's compiler is unpacked into a temporary
 # folder (never installed), so the machine is left as it was.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -10,7 +10,7 @@ dpkg-deb -x "$tmp"/ocaml_*.deb "$tmp/root"
 old="$tmp/root/usr/bin"
 [ "$("$old/ocamlopt" -version)" = 4.13.1 ] || { echo "unexpected Debian OCaml: $("$old/ocamlopt" -version)"; exit 1; }
 
-out=$(PATH="$old:$PATH" bash -c 'source "$1/scripts/setup.sh" && echo "using=$(ocamlopt -version)"' _ "$root" 2>&1)
+out=$(PATH="$old:$PATH" env -u OCAML_GCLOSURE_OCAML bash -c 'source "$1/scripts/setup.sh" && echo "using=$(ocamlopt -version)"' _ "$root" 2>&1)
 echo "$out"
 grep -q 'OCaml 4.13.1 on PATH .* is too old: boxroot needs OCaml 4.14 or 5.x' <<<"$out" || { echo "FAIL: setup did not call 4.13.1 too old"; exit 1; }
 grep -q '^using=5\.' <<<"$out" || { echo "FAIL: setup did not switch to its own OCaml 5"; exit 1; }
