@@ -208,6 +208,9 @@ pub fn park() -> ! {
     if DEPTH.with(|d| d.replace(0)) > 0 {
         presence::set(false);
     }
+    // Never cancelled (OCaml 5.4's c=1 exit cancels domain threads in a
+    // blocking section): the process's end takes this thread.
+    std::mem::forget(lock::NoCancel::new());
     if lock::held() {
         // SAFETY: this thread holds its domain lock and keeps no OCaml value
         // (it never runs OCaml code again).

@@ -110,3 +110,24 @@ value gclosure_shim_alloc_tagged(unsigned char tag, value field)
   Field(b, 0) = field;
   CAMLreturn(b);
 }
+
+/* ---- Thread cancellation ------------------------------------------------ */
+#include <pthread.h>
+
+/* OCaml 5.4's exit with OCAMLRUNPARAM=c=1 (caml_stop_all_domains) cancels a
+   domain thread that sits in a blocking section (pthread_cancel). A thread
+   waiting inside the library (parked, or without its lock) must not be
+   unwound through Rust and GLib frames: cancellation is disabled there.
+   Returns the previous state, for gclosure_shim_cancel_restore. */
+int gclosure_shim_cancel_disable(void)
+{
+  int old = PTHREAD_CANCEL_ENABLE;
+  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+  return old;
+}
+
+void gclosure_shim_cancel_restore(int old)
+{
+  int ignored;
+  pthread_setcancelstate(old, &ignored);
+}
