@@ -157,7 +157,7 @@ unsafe fn invoke(closure: *mut GClosure, ret: *mut GValue, n: u32, params: *cons
     let res = {
         // OCaml code runs: not inside the library meanwhile. Coming back
         // parks this thread if the exit began (it would return into OCaml).
-        let _in_ocaml = lifecycle::suspend();
+        let _in_ocaml = lifecycle::suspend_for_callback();
         // SAFETY: domain lock held; `f` is an `argv -> unit` function
         // (create's precondition) and `argv_raw` a live argv block.
         unsafe { sys::caml_callback_exn(f, argv_raw) }
@@ -204,7 +204,7 @@ pub(crate) unsafe fn handle_exception(exn: sys::Value) {
     let Some(exn) = (unsafe { ocaml_boxroot_sys::boxroot_create(exn) }).map(Root) else { return };
     if !h.is_null() {
         let r = {
-            let _in_ocaml = lifecycle::suspend();
+            let _in_ocaml = lifecycle::suspend_for_callback();
             // SAFETY: the named value is an `exn -> unit` function.
             unsafe { sys::caml_callback_exn(*h, exn.get()) }
         };

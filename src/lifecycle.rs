@@ -56,6 +56,8 @@ thread_local! {
     static DEPTH: Cell<usize> = const { Cell::new(0) };
     /// This thread runs the exit.
     static EXITER: Cell<bool> = const { Cell::new(false) };
+    /// OCaml callbacks the library invoked that run on this thread now.
+    static CALLBACKS: Cell<usize> = const { Cell::new(0) };
 }
 
 /// The state now.
@@ -162,25 +164,45 @@ impl Drop for Inside {
 #[must_use]
 pub struct Suspended {
     depth: usize,
+    callback: bool,
     _not_send: std::marker::PhantomData<*mut ()>,
 }
 
-/// Sets this thread's library frames aside (see [`Suspended`]).
+/// Sets this thread's library frames aside while it waits without its
+/// domain lock (see [`Suspended`]).
 #[inline]
 pub fn suspend() -> Suspended {
     let depth = DEPTH.with(|d| d.replace(0));
     if depth > 0 {
         presence::set(false);
     }
-    Suspended { depth, _not_send: std::marker::PhantomData }
+    Suspended { depth, callback: false, _not_send: std::marker::PhantomData }
+}
+
+/// Sets this thread's library frames aside while it runs an OCaml callback
+/// the library invoked. The exit waits a little for such callbacks to
+/// return ([`begin_exit`]): OCaml 5.4's exit with `c=1` ends a domain that
+/// runs OCaml code with `pthread_exit`, whose forced unwind must not cross
+/// the library's frames; back from its callback, the thread parks instead.
+#[inline]
+pub fn suspend_for_callback() -> Suspended {
+    let depth = DEPTH.with(|d| d.replace(0));
+    CALLBACKS.with(|c| c.set(c.get() + 1));
+    presence::set(false);
+    Suspended { depth, callback: true, _not_send: std::marker::PhantomData }
 }
 
 impl Drop for Suspended {
     #[inline]
     fn drop(&mut self) {
+        if self.callback {
+            CALLBACKS.with(|c| c.set(c.get() - 1));
+        }
         if self.depth > 0 {
             presence::set(true);
             DEPTH.with(|d| d.set(self.depth));
+        } else if self.callback {
+            presence::set(false);
         }
         park_if_exiting();
     }
@@ -205,9 +227,9 @@ pub fn lock_for_call() -> Option<lock::Acquired> {
 pub fn park() -> ! {
     // Out of the count, however deep this thread is inside: the exit waits
     // for the count, and this thread never comes back.
-    if DEPTH.with(|d| d.replace(0)) > 0 {
-        presence::set(false);
-    }
+    // Neither inside nor in a callback any more, whatever the nesting.
+    DEPTH.with(|d| d.set(0));
+    presence::set_state(0);
     // Never cancelled (OCaml 5.4's c=1 exit cancels domain threads in a
     // blocking section): the process's end takes this thread.
     std::mem::forget(lock::NoCancel::new());
@@ -232,6 +254,11 @@ pub fn close() -> bool {
 /// returns.
 const EXIT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// How long the exit waits for OCaml callbacks in flight on other threads
+/// to return (and their threads to park). User code may run for any time;
+/// past this, the runtime's exit goes on with them.
+const CALLBACK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The exit: Open or Closed → Exiting, by the calling thread (the exiter),
 /// which must hold its domain lock and be inside the library. Returns the
 /// state it left (`None` if the exit had begun already), once every other
@@ -249,16 +276,21 @@ pub fn begin_exit() -> Option<Life> {
         return None;
     }
     presence::barrier();
-    let me = DEPTH.with(|d| d.get() > 0);
-    if presence::count() > me as usize {
+    let me = presence::mine();
+    if presence::others(presence::INSIDE | presence::IN_CALLBACK, me) > 0 {
         // Give up the lock while waiting: a thread inside may need a
         // stop-the-world collection, or the lock of this domain.
         let _out = suspend(); // the exiter's resume never parks
         // SAFETY: the exiter holds its domain lock (precondition) and keeps
         // no unrooted OCaml value across the wait.
         let _unlocked = unsafe { lock::Released::new() };
-        let deadline = std::time::Instant::now() + EXIT_WAIT;
-        while presence::count() > 0 && std::time::Instant::now() < deadline {
+        let t0 = std::time::Instant::now();
+        loop {
+            let inside = presence::others(presence::INSIDE, me);
+            let callbacks = presence::others(presence::IN_CALLBACK, me);
+            if (inside == 0 || t0.elapsed() > EXIT_WAIT) && (callbacks == 0 || t0.elapsed() > CALLBACK_WAIT) {
+                break;
+            }
             std::thread::sleep(std::time::Duration::from_micros(100));
         }
     }
@@ -276,13 +308,18 @@ pub fn begin_exit() -> Option<Life> {
 pub mod presence {
     use super::*;
 
-    /// Every thread's flag, while the thread lives.
-    static THREADS: Mutex<Vec<Arc<AtomicBool>>> = Mutex::new(Vec::new());
+    /// The thread is inside the library.
+    pub const INSIDE: u8 = 1;
+    /// The thread runs an OCaml callback the library invoked.
+    pub const IN_CALLBACK: u8 = 2;
+
+    /// Every thread's state, while the thread lives.
+    static THREADS: Mutex<Vec<Arc<AtomicU8>>> = Mutex::new(Vec::new());
     /// `membarrier` is registered: entries need only a compiler fence.
     static ASYMMETRIC: AtomicBool = AtomicBool::new(false);
 
-    /// Unregisters a thread's flag when the thread ends.
-    struct Registration(Arc<AtomicBool>);
+    /// Unregisters a thread's state when the thread ends.
+    struct Registration(Arc<AtomicU8>);
 
     impl Drop for Registration {
         fn drop(&mut self) {
@@ -293,17 +330,17 @@ pub mod presence {
     }
 
     thread_local! {
-        /// This thread's flag (null until its first entry): a plain
+        /// This thread's state (null until its first entry): a plain
         /// thread-local read on every entry.
-        static FLAG: std::cell::Cell<*const AtomicBool> = const { std::cell::Cell::new(std::ptr::null()) };
+        static FLAG: std::cell::Cell<*const AtomicU8> = const { std::cell::Cell::new(std::ptr::null()) };
         static REGISTRATION: std::cell::RefCell<Option<Registration>> = const { std::cell::RefCell::new(None) };
     }
 
-    /// This thread's flag, registered on first use (`None` while the
+    /// This thread's state, registered on first use (`None` while the
     /// thread's thread-locals are being destroyed).
     #[cold]
-    fn register() -> Option<*const AtomicBool> {
-        let f = Arc::new(AtomicBool::new(false));
+    fn register() -> Option<*const AtomicU8> {
+        let f = Arc::new(AtomicU8::new(0));
         let p = Arc::as_ptr(&f);
         REGISTRATION
             .try_with(|r| {
@@ -313,6 +350,22 @@ pub mod presence {
             .ok()?;
         FLAG.with(|c| c.set(p));
         Some(p)
+    }
+
+    /// This thread's state cell, if it can have one.
+    #[inline]
+    fn cell() -> Option<*const AtomicU8> {
+        let p = FLAG.try_with(|f| f.get()).unwrap_or(std::ptr::null());
+        if p.is_null() {
+            register()
+        } else {
+            Some(p)
+        }
+    }
+
+    /// This thread's state cell, for [`others`] to skip.
+    pub fn mine() -> *const AtomicU8 {
+        cell().unwrap_or(std::ptr::null())
     }
 
     extern "C" {
@@ -332,23 +385,25 @@ pub mod presence {
         }
     }
 
-    /// Marks the calling thread inside (true) or out. Entering is followed
-    /// by a barrier: a compiler fence when `membarrier` pays the rest, a
-    /// full fence otherwise. A thread whose thread-locals are gone (it is
-    /// exiting) is not tracked.
+    /// Marks the calling thread inside (true) or out; it is also marked
+    /// as running a callback while one runs on it (however nested).
     #[inline]
     pub fn set(inside: bool) {
-        let mut p = FLAG.try_with(|f| f.get()).unwrap_or(std::ptr::null());
-        if p.is_null() {
-            match register() {
-                Some(r) => p = r,
-                None => return,
-            }
-        }
-        // SAFETY: `p` is this thread's registered flag, kept alive by its
+        let cb = if CALLBACKS.with(|c| c.get()) > 0 { IN_CALLBACK } else { 0 };
+        set_state(if inside { INSIDE } else { 0 } | cb);
+    }
+
+    /// Sets the calling thread's state (only this thread writes it).
+    /// Entering is followed by a barrier: a compiler fence when
+    /// `membarrier` pays the rest, a full fence otherwise. A thread whose
+    /// thread-locals are gone (it is exiting) is not tracked.
+    #[inline]
+    pub fn set_state(state: u8) {
+        let Some(p) = cell() else { return };
+        // SAFETY: `p` is this thread's registered state, kept alive by its
         // Registration (an Arc also held in THREADS) until the thread ends.
-        unsafe { (*p).store(inside, if inside { Ordering::Relaxed } else { Ordering::Release }) };
-        if inside {
+        unsafe { (*p).store(state, if state != 0 { Ordering::Relaxed } else { Ordering::Release }) };
+        if state != 0 {
             if ASYMMETRIC.load(Ordering::Relaxed) {
                 compiler_fence(Ordering::SeqCst);
             } else {
@@ -370,9 +425,9 @@ pub mod presence {
         fence(Ordering::SeqCst);
     }
 
-    /// How many threads are inside now.
-    pub fn count() -> usize {
+    /// How many threads other than `me` have one of the `bits` set now.
+    pub fn others(bits: u8, me: *const AtomicU8) -> usize {
         let all = THREADS.lock().unwrap_or_else(|e| e.into_inner());
-        all.iter().filter(|f| f.load(Ordering::Acquire)).count()
+        all.iter().filter(|f| !std::ptr::eq(Arc::as_ptr(f), me) && f.load(Ordering::Acquire) & bits != 0).count()
     }
 }
