@@ -74,11 +74,14 @@ classify() {
   if [ ! -e "$tmp/$name.bad" ]; then # the series did not run at all
     n_bad=1; n_ours=1; first_ours=none; return
   fi
-  while read -r i rc; do
+  while read -r i rc ms; do
     n_bad=$((n_bad + 1))
     err=$(grep -v 'dumped core$' "$tmp/$name.err.$i" 2>/dev/null)
     st="$tmp/$name.stack.$i"
-    if { [ "$rc" = 139 ] || [ "$rc" = 134 ]; } && [ -z "$err" ] && [ -s "$st" ] && ! grep -qE "$ours_re" "$st"; then
+    # A run that took the whole timeout hung (SIGABRT then gave its core):
+    # ours, whatever its stack.
+    if [ "${ms:-0}" -lt 19000 ] && { [ "$rc" = 139 ] || [ "$rc" = 134 ]; } && [ -z "$err" ] \
+       && [ -s "$st" ] && ! grep -qE "$ours_re" "$st"; then
       n_runtime=$((n_runtime + 1))
     else
       n_ours=$((n_ours + 1)); [ -n "$first_ours" ] || first_ours=$i
@@ -95,6 +98,8 @@ exceeds() {
 }
 
 show_run() { # NAME I EXE
+  echo "  run $2 (run, exit code, milliseconds): $(grep "^$2 " "$tmp/$1.bad" 2>/dev/null)"
+  [ -e "$tmp/$1.d/core" ] || [ -e "$tmp/$1.core.$2" ] || [ -s "$tmp/$1.stack.$2" ] || echo "  (no core dump for this run)"
   echo "  stderr of run $2:"; head -c 1500 "$tmp/$1.err.$2" 2>/dev/null | sed 's/^/    | /'
   echo "  faulting thread:"; head -n 25 "$tmp/$1.stack.$2" 2>/dev/null | sed 's/^/    | /'
   if [ -e "$tmp/$1.core.$2" ]; then
