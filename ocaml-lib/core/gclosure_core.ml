@@ -1,3 +1,8 @@
+(* The core of the OCaml side: the exceptions the Rust side raises, the
+   exception handler, the GC alarm (a safe point per major cycle) and the
+   at-exit shutdown. Linked with -linkall by every program that links the
+   library, through gclosure.core (C bindings) or gclosure. *)
+
 exception Closed
 
 type stats = {
@@ -62,5 +67,7 @@ let () =
   Callback.register_exception "gclosure.invalid_argument" (Invalid_argument "");
   Callback.register_exception "gclosure.failure" (Failure "");
   Callback.register "gclosure.handle_exception" handle_exception;
+  (* ocgc_shutdown (C API) goes through this, so the alarm goes too. *)
+  Callback.register "gclosure.shutdown" shutdown;
   init ();
   at_exit at_exit_shutdown
