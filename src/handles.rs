@@ -256,7 +256,7 @@ impl ArgvHandle {
                 return None;
             }
             let ops = *sys::field(v, 0) as *const ocaml::custom::CustomOps;
-            if ops != <ArgvHandle as ocaml::Custom>::ops() as *const _ {
+            if !std::ptr::eq(ops, <ArgvHandle as ocaml::Custom>::ops()) {
                 return None;
             }
             let h = *block_data::<ArgvHandle>(v);
