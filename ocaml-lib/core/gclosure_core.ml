@@ -70,4 +70,12 @@ let () =
   (* ocgc_shutdown (C API) goes through this, so the alarm goes too. *)
   Callback.register "gclosure.shutdown" shutdown;
   init ();
+  (* A thread OCaml never saw (a GLib worker invoking a closure) waits for
+     the domain lock in caml_c_thread_register. A thread that holds the
+     lock while running OCaml code (a loop over a non-blocking main-context
+     iteration) gives it up only at the runtime's tick, and the tick thread
+     starts with the first systhread: without one, that worker waits
+     forever (ocgtk's thread-signal reproducer on ours). One short-lived
+     thread starts it. *)
+  Thread.join (Thread.create ignore ());
   at_exit at_exit_shutdown
