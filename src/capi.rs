@@ -43,7 +43,7 @@ pub struct OcgcMarshalSpec {
 struct CArgv<'a>(&'a OcgcMarshalSpec);
 
 impl ArgvBuilder for CArgv<'_> {
-    type Held = Option<Root>;
+    type Held = Root;
 
     unsafe fn build(&self, inv: &Invocation) -> Option<Root> {
         let v = match self.0.build_argv {
@@ -61,9 +61,9 @@ impl ArgvBuilder for CArgv<'_> {
         unsafe { ocaml_boxroot_sys::boxroot_create(v) }.map(Root)
     }
 
-    unsafe fn get(held: &Option<Root>) -> Val {
+    unsafe fn get(held: &Root) -> Val {
         // SAFETY: domain lock held (precondition).
-        held.as_ref().map_or(sys::UNIT, |r| unsafe { r.get() })
+        unsafe { held.get() }
     }
 
     unsafe fn on_exception(&self, exn: Val) {
@@ -74,12 +74,12 @@ impl ArgvBuilder for CArgv<'_> {
         }
     }
 
-    unsafe fn finish(&self, inv: &Invocation, held: Option<Root>, raised: bool) {
-        if let (Some(f), Some(r)) = (self.0.finish, held.as_ref()) {
+    unsafe fn finish(&self, inv: &Invocation, held: Root, raised: bool) {
+        if let Some(f) = self.0.finish {
             let _outside = lifecycle::suspend();
             // SAFETY: domain lock held, `inv` running; the argv is rooted
             // while `held` lives (to the end of this call).
-            unsafe { f(inv, r.get(), raised as c_int, self.0.user_data) }
+            unsafe { f(inv, held.get(), raised as c_int, self.0.user_data) }
         }
     }
 }

@@ -156,11 +156,12 @@ pub(crate) trait ArgvBuilder {
     type Held;
     /// Builds the argv for the running invocation `inv`. May allocate; the
     /// result stays valid (as [`Self::get`]) until the next allocation, or
-    /// across the callback if `Held` is a root.
+    /// across the callback if `Held` is a root. `None`: the callback is
+    /// not run (no memory to root the argv).
     ///
     /// # Safety
     /// Domain lock held, inside the library, `inv` running.
-    unsafe fn build(&self, inv: &Invocation) -> Self::Held;
+    unsafe fn build(&self, inv: &Invocation) -> Option<Self::Held>;
     /// The argv's value now.
     ///
     /// # Safety
@@ -189,10 +190,10 @@ pub(crate) struct DefaultArgv;
 impl ArgvBuilder for DefaultArgv {
     type Held = sys::Value;
     #[inline(always)]
-    unsafe fn build(&self, inv: &Invocation) -> sys::Value {
+    unsafe fn build(&self, inv: &Invocation) -> Option<sys::Value> {
         // SAFETY: domain lock held, inside the library; the value goes to
         // OCaml with no allocation in between (see `invoke`).
-        unsafe { ArgvHandle::new_raw(inv) }
+        Some(unsafe { ArgvHandle::new_raw(inv) })
     }
     #[inline(always)]
     unsafe fn get(held: &sys::Value) -> sys::Value {
@@ -235,7 +236,7 @@ pub(crate) unsafe fn invoke<A: ArgvBuilder>(
     // held yet.
     // SAFETY: domain lock held, inside the library; the value goes to OCaml
     // with no allocation in between (or is rooted by the builder).
-    let held = unsafe { argv.build(running.invocation()) };
+    let Some(held) = (unsafe { argv.build(running.invocation()) }) else { return };
     // Then read the root and call at once: no allocation in between, so the
     // callback value cannot move or die before caml_callback roots it.
     let Some(f) = REGISTRY.with_live(key, |r| {
