@@ -154,6 +154,9 @@ unsafe extern "C" fn marshal(
 pub(crate) trait ArgvBuilder {
     /// The argv as kept across the callback.
     type Held;
+    /// Whether `on_exception` and `finish` do anything (a compile-time
+    /// switch: the library's own path skips them).
+    const HOOKS: bool = true;
     /// Builds the argv for the running invocation `inv`. May allocate; the
     /// result stays valid (as [`Self::get`]) until the next allocation, or
     /// across the callback if `Held` is a root. `None`: the callback is
@@ -189,6 +192,7 @@ pub(crate) struct DefaultArgv;
 
 impl ArgvBuilder for DefaultArgv {
     type Held = sys::Value;
+    const HOOKS: bool = false;
     #[inline(always)]
     unsafe fn build(&self, inv: &Invocation) -> Option<sys::Value> {
         // SAFETY: domain lock held, inside the library; the value goes to
@@ -257,7 +261,14 @@ pub(crate) unsafe fn invoke<A: ArgvBuilder>(
     // find the exit begun (an OCaml thread would have parked): it then
     // runs no more OCaml code and goes back to GLib.
     let raised = sys::is_exception_result(res);
-    if lifecycle::life() != lifecycle::Life::Exiting {
+    if !A::HOOKS {
+        // The library's own argv: only an exception to hand on (the
+        // original path, unchanged).
+        if raised && lifecycle::life() != lifecycle::Life::Exiting {
+            // SAFETY: `res` is an exception result from caml_callback_exn.
+            unsafe { handle_exception(sys::extract_exception(res)) };
+        }
+    } else if lifecycle::life() != lifecycle::Life::Exiting {
         if raised {
             // SAFETY: `res` is an exception result from caml_callback_exn.
             unsafe { handle_exception_with(sys::extract_exception(res), |e| argv.on_exception(e)) };
