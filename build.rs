@@ -9,8 +9,43 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The OCaml native compiler: `OCAMLOPT` (which .cargo/config.toml points
+/// at scripts/ocamlopt when unset), else `ocamlopt` on PATH, else the newest
+/// OCaml that scripts/setup.sh built into its cache folder. Without any, the
+/// build stops with one line saying how to get one.
 fn ocamlopt() -> String {
-    std::env::var("OCAMLOPT").unwrap_or_else(|_| "ocamlopt".into())
+    static FOUND: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    FOUND.get_or_init(find_ocamlopt).clone()
+}
+
+fn find_ocamlopt() -> String {
+    let answers = |c: &str| {
+        Command::new(c).arg("-version").output().map(|o| o.status.success()).unwrap_or(false)
+    };
+    let mut candidates: Vec<String> = std::env::var("OCAMLOPT").into_iter().collect();
+    candidates.push("ocamlopt".into());
+    let cache = std::env::var_os("OCAML_GCLOSURE_CACHE").map(PathBuf::from).or_else(|| {
+        let xdg = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from);
+        xdg.or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .map(|c| c.join("ocaml-gclosure"))
+    });
+    if let Some(cache) = &cache {
+        for v in ["5.4.1", "5.3.0", "4.14.0"] {
+            let prefix = cache.join(format!("ocaml-{v}"));
+            if prefix.join(".complete").exists() {
+                candidates.push(prefix.join("bin/ocamlopt").display().to_string());
+            }
+        }
+    }
+    if let Some(found) = candidates.into_iter().find(|c| answers(c)) {
+        return found;
+    }
+    println!(
+        "cargo:warning=no OCaml compiler found (OCAMLOPT, ocamlopt on PATH, or {}): \
+         run ./scripts/setup.sh to build OCaml 5.4.1 into that cache, or use an opam switch (4.14 or 5.x)",
+        cache.map_or("the setup cache".into(), |c| c.display().to_string())
+    );
+    std::process::exit(1);
 }
 
 fn output(cmd: &mut Command) -> String {
@@ -57,22 +92,35 @@ fn ocaml_object(name: &str, own: &[&str]) -> Option<PathBuf> {
         files.push(dest);
     }
     let obj = dir.join(format!("{name}.o"));
-    output(
-        Command::new(ocamlopt())
-            .current_dir(&dir)
-            .args(["-I", "+unix", "-I", "+threads", "unix.cmxa", "threads.cmxa", "-output-complete-obj", "-o"])
-            .arg(&obj)
-            .args(&files),
-    );
+    let mut cmd = Command::new(ocamlopt());
+    cmd.current_dir(&dir).args(["-I", "+unix", "-I", "+threads", "unix.cmxa", "threads.cmxa"]);
+    if ocaml_major() < 5 {
+        // OCaml 4.14 makes the complete object with `ld -r`, which searches
+        // no system library folder, and threads.cmxa asks for -lpthread:
+        // "ld: cannot find -lpthread". So the libraries the two .cmxa name
+        // are given by hand, minus -lpthread, which the final link gets.
+        cmd.args(["-noautolink", "-cclib", "-lthreadsnat", "-cclib", "-lunix"]);
+    }
+    output(cmd.args(["-output-complete-obj", "-o"]).arg(&obj).args(&files));
     Some(obj)
+}
+
+/// The major version of the OCaml in use (4 or 5).
+fn ocaml_major() -> u32 {
+    let v = output(Command::new(ocamlopt()).arg("-version"));
+    v.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(5)
 }
 
 fn main() {
     println!("cargo:rerun-if-changed=src/shim.c");
     println!("cargo:rerun-if-env-changed=OCAMLOPT");
+    println!("cargo:rerun-if-env-changed=OCAML_GCLOSURE_CACHE");
     compile_shim();
 
-    let c_libs = output(Command::new(ocamlopt()).args(["-config-var", "native_c_libraries"]));
+    let mut c_libs = output(Command::new(ocamlopt()).args(["-config-var", "native_c_libraries"]));
+    if ocaml_major() < 5 {
+        c_libs.push_str(" -lpthread"); // see ocaml_object
+    }
     if let Some(obj) = ocaml_object("embed_tests", &["tests/embed/callbacks.ml"]) {
         println!("cargo:rustc-link-arg-tests={}", obj.display());
         for l in c_libs.split_whitespace() {

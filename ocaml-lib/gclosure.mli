@@ -26,9 +26,13 @@
       (any function, or a closure invoked on it) is {e parked}: it gives up
       its domain lock and waits for the process to end. It never gets an
       exception: a domain that ends during the runtime's exit teardown
-      crashes OCaml 5 (ocaml/ocaml#14594). The thread that runs the exit
-      gets {!Closed}. GLib's own threads are refused and go back to GLib
-      without running OCaml code. *)
+      crashes OCaml 5 (ocaml/ocaml#14594). A callback already running on
+      another thread when the exit begins is waited for (up to 2 s), and
+      its thread parks when it returns: OCaml 5.4's exit ends a domain
+      that runs OCaml code with [pthread_exit], which must not unwind
+      through the library. The thread that runs the exit gets {!Closed}.
+      GLib's own threads are refused and go back to GLib without running
+      OCaml code. *)
 
 exception Closed
 (** Raised by a library call after an explicit {!shutdown} (and, during the

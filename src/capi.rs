@@ -48,8 +48,8 @@ impl ArgvBuilder for CArgv<'_> {
     unsafe fn build(&self, inv: &Invocation) -> Option<Root> {
         let v = match self.0.build_argv {
             Some(f) => {
-                // The binding's C code may allocate: not counted inside.
-                let _outside = lifecycle::suspend();
+                // The binding's C code may allocate and run OCaml code: as a callback.
+                let _outside = lifecycle::suspend_for_callback();
                 // SAFETY: domain lock held, `inv` running (precondition);
                 // the header's contract for build_argv.
                 unsafe { f(inv, self.0.user_data) }
@@ -68,7 +68,7 @@ impl ArgvBuilder for CArgv<'_> {
 
     unsafe fn on_exception(&self, exn: Val) {
         if let Some(f) = self.0.on_exception {
-            let _outside = lifecycle::suspend();
+            let _outside = lifecycle::suspend_for_callback();
             // SAFETY: domain lock held; `exn` is rooted by the caller.
             unsafe { f(exn, self.0.user_data) }
         }
@@ -76,7 +76,7 @@ impl ArgvBuilder for CArgv<'_> {
 
     unsafe fn finish(&self, inv: &Invocation, held: Root, raised: bool) {
         if let Some(f) = self.0.finish {
-            let _outside = lifecycle::suspend();
+            let _outside = lifecycle::suspend_for_callback();
             // SAFETY: domain lock held, `inv` running; the argv is rooted
             // while `held` lives (to the end of this call).
             unsafe { f(inv, held.get(), raised as c_int, self.0.user_data) }

@@ -252,7 +252,7 @@ pub(crate) unsafe fn invoke<A: ArgvBuilder>(
     let res = {
         // OCaml code runs: not inside the library meanwhile. Coming back
         // parks this thread if the exit began (it would return into OCaml).
-        let _in_ocaml = lifecycle::suspend();
+        let _in_ocaml = lifecycle::suspend_for_callback();
         // SAFETY: domain lock held; `f` is an `argv -> unit` function
         // (create's precondition) and the argv a live value.
         unsafe { sys::caml_callback_exn(f, A::get(&held)) }
@@ -327,7 +327,7 @@ pub(crate) unsafe fn handle_exception_with(exn: sys::Value, first: impl FnOnce(s
     first(unsafe { exn.get() });
     if !h.is_null() {
         let r = {
-            let _in_ocaml = lifecycle::suspend();
+            let _in_ocaml = lifecycle::suspend_for_callback();
             // SAFETY: the named value is an `exn -> unit` function.
             unsafe { sys::caml_callback_exn(*h, exn.get()) }
         };

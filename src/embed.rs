@@ -113,6 +113,7 @@ impl Runtime {
         unsafe {
             ocaml::sys::caml_startup(argv.as_ptr() as *const *const ocaml::sys::Char);
             ocaml_boxroot_sys::boxroot_setup();
+            crate::lifecycle::presence::init();
         }
         Ok(Runtime { _not_send: PhantomData })
     }
@@ -184,7 +185,7 @@ impl Runtime {
             // SAFETY: domain lock held; read right before the call, with no
             // allocation in between.
             let raw: Vec<ocaml::sys::Value> = args.iter().map(|a| unsafe { a.get() }).collect();
-            let _in_ocaml = lifecycle::suspend();
+            let _in_ocaml = lifecycle::suspend_for_callback();
             // SAFETY: domain lock held; `f` is a function of that many object
             // arguments (the caller's contract with its OCaml code); the
             // arguments are rooted until the call returns.
@@ -258,7 +259,7 @@ impl Drop for Runtime {
             // SAFETY: domain lock held; a named value of the standard library.
             let at_exit = unsafe { ocaml::sys::caml_named_value(c"Pervasives.do_at_exit".as_ptr()) };
             if !at_exit.is_null() {
-                let _in_ocaml = lifecycle::suspend();
+                let _in_ocaml = lifecycle::suspend_for_callback();
                 // SAFETY: `unit -> unit`; an exception it raises is dropped.
                 unsafe { ocaml::sys::caml_callback_exn(*at_exit, ocaml::sys::UNIT) };
             }

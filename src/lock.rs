@@ -14,6 +14,33 @@ extern "C" {
     fn gclosure_shim_thread_unregister() -> std::ffi::c_int;
     fn gclosure_shim_acquire();
     fn gclosure_shim_release();
+    fn gclosure_shim_cancel_disable() -> std::ffi::c_int;
+    fn gclosure_shim_cancel_restore(old: std::ffi::c_int);
+}
+
+/// Thread cancellation disabled while this lives (restored on drop).
+///
+/// OCaml 5.4's exit with `OCAMLRUNPARAM=c=1` cancels (`pthread_cancel`)
+/// every other domain thread that sits in a blocking section. A thread
+/// that waits inside the library must not be unwound through Rust and
+/// GLib frames (a forced unwind through `catch_unwind` aborts the process):
+/// while it waits without its lock, cancellation is disabled, and the
+/// runtime's exit goes on without it.
+pub struct NoCancel(std::ffi::c_int);
+
+impl NoCancel {
+    /// Disables cancellation for the calling thread.
+    pub fn new() -> NoCancel {
+        // SAFETY: pthread_setcancelstate on the calling thread; no precondition.
+        NoCancel(unsafe { gclosure_shim_cancel_disable() })
+    }
+}
+
+impl Drop for NoCancel {
+    fn drop(&mut self) {
+        // SAFETY: restores the state `new` saved, on the same thread (not Send).
+        unsafe { gclosure_shim_cancel_restore(self.0) }
+    }
 }
 
 /// True when the calling thread holds an OCaml domain lock (so it may
@@ -64,8 +91,10 @@ impl Drop for Acquired {
     }
 }
 
-/// The domain lock given up for a while (a blocking section); taken back on drop.
+/// The domain lock given up for a while (a blocking section); taken back on
+/// drop. Cancellation is disabled meanwhile ([`NoCancel`]).
 pub struct Released {
+    _no_cancel: NoCancel,
     _not_send: std::marker::PhantomData<*mut ()>,
 }
 
@@ -76,9 +105,10 @@ impl Released {
     /// The calling thread holds the domain lock and holds no unrooted OCaml
     /// value across the guard's life.
     pub unsafe fn new() -> Released {
+        let no_cancel = NoCancel::new();
         // SAFETY: precondition.
         unsafe { gclosure_shim_release() };
-        Released { _not_send: std::marker::PhantomData }
+        Released { _no_cancel: no_cancel, _not_send: std::marker::PhantomData }
     }
 }
 
@@ -111,6 +141,8 @@ pub fn acquire() -> Acquired {
             REGISTRATION.with(|r| *r.borrow_mut() = Some(Registration));
         }
     }
+    // The wait for the lock is a cancellation point.
+    let _no_cancel = NoCancel::new();
     // SAFETY: the thread is known to the runtime (registered above or
     // before) and does not hold the lock (precondition).
     unsafe { gclosure_shim_acquire() };

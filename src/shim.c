@@ -5,6 +5,7 @@
 #include <caml/signals.h>
 #include <glib-object.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 
 /* 1 when the calling thread holds an OCaml domain lock, else 0.
    OCaml 5 keeps the thread's domain state in a thread-local that is NULL
@@ -14,7 +15,12 @@ int gclosure_shim_domain_lock_held(void)
 #if OCAML_VERSION_MAJOR >= 5
   return Caml_state_opt != NULL;
 #else
-  return 1; /* OCaml 4.14: one runtime lock, see README "not supported yet" */
+  /* OCaml 4.14 has one runtime lock and no thread-local domain state.
+     boxroot (which ocaml-rs links in) keeps this thread-local flag on 4.14,
+     set by its hooks on leaving a blocking section and cleared on entering
+     one, and true for the thread that ran boxroot_setup. */
+  extern _Thread_local bool bxr_thread_has_lock;
+  return bxr_thread_has_lock;
 #endif
 }
 
@@ -103,4 +109,25 @@ value gclosure_shim_alloc_tagged(unsigned char tag, value field)
   b = caml_alloc_small(1, tag);
   Field(b, 0) = field;
   CAMLreturn(b);
+}
+
+/* ---- Thread cancellation ------------------------------------------------ */
+#include <pthread.h>
+
+/* OCaml 5.4's exit with OCAMLRUNPARAM=c=1 (caml_stop_all_domains) cancels a
+   domain thread that sits in a blocking section (pthread_cancel). A thread
+   waiting inside the library (parked, or without its lock) must not be
+   unwound through Rust and GLib frames: cancellation is disabled there.
+   Returns the previous state, for gclosure_shim_cancel_restore. */
+int gclosure_shim_cancel_disable(void)
+{
+  int old = PTHREAD_CANCEL_ENABLE;
+  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+  return old;
+}
+
+void gclosure_shim_cancel_restore(int old)
+{
+  int ignored;
+  pthread_setcancelstate(old, &ignored);
 }

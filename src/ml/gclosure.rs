@@ -61,6 +61,7 @@ externals! {
         // thread, with the runtime lock held and before any thread is created.
         unsafe {
             ocaml_boxroot_sys::boxroot_setup();
+            crate::lifecycle::presence::init();
             crate::boundary::cache_exceptions();
         }
         crate::caml_boxed::gtype(); // registered up front, so Type.from_name finds it

@@ -88,6 +88,21 @@ let () =
            | l -> failwith (Printf.sprintf "the callback ran %d times" (List.length l)));
           expect "emit_by_name's result" expected result))
     (table other);
+  (* glong and gulong are 64 bits here, OCaml's int 63: values beyond it
+     come back as `INT64, never truncated (the hardening issue's item 11). *)
+  Check.case "long: a value beyond 63 bits reads back as `INT64, unchanged" (fun () ->
+      Property.set_dyn obj "long-prop" (`INT64 Int64.max_int);
+      (match Property.get_dyn obj "long-prop" with
+       | `INT64 v when v = Int64.max_int -> ()
+       | `INT i -> failwith (Printf.sprintf "truncated to `INT %d" i)
+       | _ -> failwith "another kind");
+      Property.set_dyn obj "long-prop" (`INT64 (-5L));
+      match Property.get_dyn obj "long-prop" with `INT (-5) -> () | _ -> failwith "small values stay `INT");
+  Check.case "ulong: a value beyond 63 bits reads back as `INT64 (its bits)" (fun () ->
+      Property.set_dyn obj "ulong-prop" (`UINT64 Int64.min_int);
+      match Property.get_dyn obj "ulong-prop" with
+      | `INT64 v when v = Int64.min_int -> ()
+      | _ -> failwith "truncated or another kind");
   (* `CAML: an OCaml value through a GclosureCaml property and signal. *)
   Check.case "caml: property caml-prop holds an OCaml value across GCs" (fun () ->
       Property.set_dyn obj "caml-prop" (Data.caml.inj (List.init 50 string_of_int));

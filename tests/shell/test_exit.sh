@@ -32,8 +32,9 @@
 # freed pool while main runs _dl_fini), so it cannot be told from a library.
 #
 # Runs per series: EXIT_RUNS (1000) for ours with makes and app and for the
-# control with c=1; EXIT_RUNS_SMALL (300) for receives, the main loop and
-# the control with s=4k (which tears nothing down); BASELINE_RUNS (200).
+# control with c=1; EXIT_RUNS_SMALL (300) for receives and the control
+# with s=4k (which tears nothing down); EXIT_RUNS_MAINLOOP (100) for the
+# main loop (a GTK application starts in each run); BASELINE_RUNS (200).
 #
 # The test can fail: EXIT_OURS=baseline runs the lablgtk-style baseline in
 # place of ours (a deliberately broken variant); its c=1 crashes carry its
@@ -44,6 +45,7 @@ cd "$root" || exit 1
 
 runs=${EXIT_RUNS:-1000}
 small=${EXIT_RUNS_SMALL:-300}
+mainloop=${EXIT_RUNS_MAINLOOP:-100}
 baseline_runs=${BASELINE_RUNS:-200}
 bin=_build/default/tests/exit
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -141,15 +143,15 @@ done
 
 # The GTK main loop on the main domain, a worker domain running callbacks.
 # Its control is the receives shape's (the same worker, without GTK).
-echo "--- main loop: $small runs with c=1 and $small with s=4k, under Xvfb"
+echo "--- main loop: $mainloop runs with c=1 and $mainloop with s=4k, under Xvfb"
 t0=$SECONDS
 export tmp
 xvfb-run -a -s '-screen 0 640x480x24' bash -c "source '$root/tests/shell/lib/exit_series.sh'
-  series ours-mainloop-c1 $small c=1 '$root/$bin/exit_mainloop.exe' &
-  series ours-mainloop-s4k $small s=4k '$root/$bin/exit_mainloop.exe'; wait"
+  series ours-mainloop-c1 $mainloop c=1 '$root/$bin/exit_mainloop.exe' &
+  series ours-mainloop-s4k $mainloop s=4k '$root/$bin/exit_mainloop.exe'; wait"
 echo "  ($((SECONDS - t0)) s)"
-verdict "main loop, OCAMLRUNPARAM=c=1" ours-mainloop-c1 ctl-receives-c1 "$small" "$bin/exit_mainloop.exe" "$bin/exit_control.exe"
-verdict "main loop, OCAMLRUNPARAM=s=4k" ours-mainloop-s4k ctl-receives-s4k "$small" "$bin/exit_mainloop.exe" "$bin/exit_control.exe" "$small"
+verdict "main loop, OCAMLRUNPARAM=c=1" ours-mainloop-c1 ctl-receives-c1 "$mainloop" "$bin/exit_mainloop.exe" "$bin/exit_control.exe" "$small"
+verdict "main loop, OCAMLRUNPARAM=s=4k" ours-mainloop-s4k ctl-receives-s4k "$mainloop" "$bin/exit_mainloop.exe" "$bin/exit_control.exe" "$small"
 
 # The baseline: reported, and its crashes must not pass for the runtime's.
 echo "--- baseline (the lablgtk pattern; reported, not required): $baseline_runs runs per shape with c=1"

@@ -4,12 +4,24 @@
 # handle dropped, with a small minor heap (OCAMLRUNPARAM=s=4k):
 #
 #   1. the lablgtk-style baseline (tests/baseline), in a subprocess under a
-#      timeout, must hang or crash: that proves this loop catches the hazard
-#      (root removed in a GC finalizer while the minor GC holds the roots
-#      mutex). The baseline completing is a FAILURE of this test.
+#      timeout. What it does depends on the OCaml version, and the test says
+#      which it expects:
+#        * OCaml 5.0 to 5.3: it must hang or crash (the root is removed in a
+#          GC finalizer while the minor GC holds the roots mutex), which
+#          proves this loop catches the hazard. The baseline completing is a
+#          FAILURE of this test there.
+#        * OCaml 5.4 and later: the baseline completes: 5.4.0 fixed that
+#          deadlock (ocaml/ocaml#11865, #13584). Not a failure; reported.
+#        * OCaml 4.14: no such lock; the baseline completes. Reported.
 #   2. ocaml-gclosure must complete STRESS_ITERATIONS (300000) iterations,
 #      every callback count right, and after Gclosure.shutdown:
 #      live = 0, pending_release = 0, released = created.
+#   3. What still separates the two on this version, printed (never a
+#      failure): a minor GC's cost with MINOR_SCAN_CLOSURES (100000) live
+#      closures (tests/stress/minor_scan.ml: the baseline's global roots are
+#      all scanned at every minor GC, boxroots are not), and pointers to the
+#      suites that measure the rest. With OCAML_GCLOSURE_FINDINGS set (by
+#      scripts/test.sh) the lines are also appended to that file.
 #
 # A hung baseline is recognised early: its CPU time stops moving for
 # STALL_SECONDS (3) while it sleeps; its stack is printed (gdb) and it is
@@ -28,7 +40,24 @@ pass() { passed=$((passed + 1)); echo "ok: $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
 finish() { echo "test_stress: $passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
 
-dune build ./tests/stress/stress.exe || { fail "dune build ./tests/stress/stress.exe"; finish; }
+dune build ./tests/stress/stress.exe ./tests/stress/minor_scan.exe \
+  || { fail "dune build ./tests/stress/stress.exe ./tests/stress/minor_scan.exe"; finish; }
+
+# What the baseline should do on this OCaml: "hang" (5.0 to 5.3) or "complete".
+ocaml_version=$(ocamlopt -version)
+IFS=. read -r major minor _ <<<"$ocaml_version"
+if [ "$major" -eq 5 ] && [ "$minor" -lt 4 ]; then
+  expect=hang
+  why="OCaml $ocaml_version removes global roots under the minor GC's roots mutex (ocaml/ocaml#11865, #14395)"
+elif [ "$major" -ge 5 ]; then
+  expect=complete
+  why="OCaml 5.4.0 fixed the deadlock on root removal from finalizers (ocaml/ocaml#13584); $ocaml_version has the fix"
+else
+  expect=complete
+  why="OCaml $ocaml_version has one runtime lock and no roots mutex to deadlock on"
+fi
+echo "OCaml $ocaml_version: the baseline is expected to $expect here: $why"
+findings=${OCAML_GCLOSURE_FINDINGS:-/dev/null}
 
 # cpu_ticks PID: utime + stime of a process, in clock ticks ("" once gone).
 cpu_ticks() {
@@ -78,16 +107,26 @@ wait "$tpid" 2>/dev/null; rc=$?
 dt=$(echo "$(date +%s.%N) - $t0" | bc)
 sed 's/^/  | /' "$log"
 if [ "$stalled" = yes ]; then
-  pass "baseline hung (deadlock detected after $(printf '%.1f' "$dt") s, exit $rc): hazard caught"
+  outcome="hung (deadlock detected after $(printf '%.1f' "$dt") s)"
 elif [ "$rc" -eq 124 ]; then
-  pass "baseline did not finish in ${baseline_timeout}s (exit 124): hazard caught"
+  outcome="did not finish in ${baseline_timeout}s"
 elif [ "$rc" -gt 128 ]; then
-  pass "baseline crashed with signal $((rc - 128)) after $(printf '%.1f' "$dt") s: hazard caught"
+  outcome="crashed with signal $((rc - 128)) after $(printf '%.1f' "$dt") s"
 elif [ "$rc" -eq 0 ]; then
-  fail "baseline completed: this test cannot detect the hazard"
+  outcome="completed in $(printf '%.1f' "$dt") s"
 else
-  fail "baseline exited $rc (neither hang nor crash nor success)"
+  outcome="exited $rc"
 fi
+case $expect,$rc,$stalled in
+  hang,0,no) fail "baseline $outcome on OCaml $ocaml_version: this test cannot detect the hazard" ;;
+  hang,*) if [ "$stalled" = yes ] || [ "$rc" -eq 124 ] || [ "$rc" -gt 128 ]; then
+             pass "baseline $outcome on OCaml $ocaml_version, as expected: hazard caught"
+           else
+             fail "baseline $outcome (neither hang nor crash nor success)"
+           fi ;;
+  complete,0,no) pass "baseline $outcome on OCaml $ocaml_version, as expected (no deadlock on this version)" ;;
+  *) pass "baseline $outcome on OCaml $ocaml_version, where it was expected to complete: reported, not failed" ;;
+esac
 
 # ---- 2. ocaml-gclosure must complete -------------------------------------
 echo "--- gclosure: OCAMLRUNPARAM=s=4k stress.exe --impl gclosure --iterations $iterations"
@@ -102,5 +141,27 @@ case $rc in
   124) fail "gclosure: did not finish in 600 s (hang?)" ;;
   *) fail "gclosure: exit $rc$( [ $rc -gt 128 ] && echo " (signal $((rc - 128)))")" ;;
 esac
+
+ours=$([ "$rc" -eq 0 ] && echo "completed in $((SECONDS - t0)) s" || echo "FAILED (exit $rc)")
+echo "closures dropped by the GC, s=4k, $iterations iterations (test_stress) | baseline: $outcome | ocaml-gclosure: $ours" >>"$findings"
+
+# ---- 3. what still separates them on this version (reported) -------------
+n=${MINOR_SCAN_CLOSURES:-100000}
+echo "--- what separates the baseline from ocaml-gclosure on OCaml $ocaml_version"
+scan() { # scan IMPL: prints "WITHOUT WITH" (microseconds per minor GC)
+  ./_build/default/tests/stress/minor_scan.exe --impl "$1" --closures "$n" 2>/dev/null \
+    | sed -n 's/.*: \([0-9.]*\) us per minor GC without, \([0-9.]*\) us with$/\1 \2/p'
+}
+read -r b0 b1 <<<"$(scan baseline)"
+read -r g0 g1 <<<"$(scan gclosure)"
+if [ -n "${b1:-}" ] && [ -n "${g1:-}" ]; then
+  line="one minor GC with $n live closures (test_stress, minor_scan) | baseline: ${b1} us (${b0} us with none: its global roots are all scanned) | ocaml-gclosure: ${g1} us (${g0} us with none)"
+  echo "$line"; echo "$line" >>"$findings"
+else
+  echo "minor GC scan: not measured (minor_scan.exe gave no number)"
+fi
+# Measured by other suites (they append their own lines to the same file):
+echo "callbacks from threads OCaml never saw: test_threads_hazard.sh (the baseline's marshaller runs OCaml without the domain lock)"
+echo "exit with another domain still running: test_exit.sh (OCaml 5 only)"
 
 finish
