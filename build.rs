@@ -65,7 +65,9 @@ fn compile_shim() {
 }
 
 /// The OCaml modules of the library, in link order.
-const LIBRARY_ML: [&str; 4] = [
+const LIBRARY_ML: [&str; 6] = [
+    "ocaml-lib/core/gclosure_core.mli",
+    "ocaml-lib/core/gclosure_core.ml",
     "ocaml-lib/gclosure.mli",
     "ocaml-lib/gclosure.ml",
     "ocaml-lib/gobject.mli",

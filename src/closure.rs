@@ -59,6 +59,34 @@ pub static REGISTRY: Registry<CallbackRoot> = Registry::new();
 /// The calling thread holds the domain lock, inside the library; `callback`
 /// roots a value of type `argv -> unit`.
 pub unsafe fn create(callback: Root) -> Result<ClosureRef, ClosedError> {
+    // SAFETY: forwarded precondition; our own marshaller.
+    let c = unsafe { create_raw(callback, Marshal::Default)? };
+    // SAFETY: `c` is a fresh closure we own; the floating reference becomes ours.
+    unsafe {
+        gobj::g_closure_ref(c);
+        gobj::g_closure_sink(c);
+    }
+    // SAFETY: `c` is non-null and we own the reference taken above.
+    Ok(unsafe { ClosureRef::from_full(NonNull::new_unchecked(c)) })
+}
+
+/// Which marshaller a closure gets.
+pub(crate) enum Marshal {
+    /// The library's own (`argv` is a `Gobject.Closure.argv` handle).
+    Default,
+    /// A binding's, through the C API: [`marshal`]'s work with the binding's
+    /// argv builder (`data`, passed back to `meta` as its marshal data; it
+    /// outlives the closure).
+    Meta { meta: gobj::GClosureMarshal, data: gpointer },
+}
+
+/// Makes the GClosure (floating, as GLib made it) whose data is the
+/// registry key of `callback`.
+///
+/// # Safety
+/// As [`create`]; for `Marshal::Meta`, `meta` is a marshaller that calls
+/// [`invoke`] and `data` is valid for it for the closure's life.
+pub(crate) unsafe fn create_raw(callback: Root, how: Marshal) -> Result<*mut GClosure, ClosedError> {
     let key = REGISTRY.insert_with(|| {
         lifecycle::is_open().then(|| CallbackRoot { root: callback, closure: AtomicPtr::new(std::ptr::null_mut()) })
     })?;
@@ -68,18 +96,18 @@ pub unsafe fn create(callback: Root) -> Result<ClosureRef, ClosedError> {
     // SAFETY: `c` is a fresh closure we own; marshal and notifier have the
     // signatures GLib expects.
     unsafe {
-        gobj::g_closure_set_marshal(c, Some(marshal));
+        match how {
+            Marshal::Default => gobj::g_closure_set_marshal(c, Some(marshal)),
+            Marshal::Meta { meta, data } => gobj::g_closure_set_meta_marshal(c, data, meta),
+        }
         gobj::g_closure_add_invalidate_notifier(c, key as gpointer, Some(on_invalidate));
         // GLib skips invalidation when two threads drop the last two
         // references at once; finalization is never skipped.
         gobj::g_closure_add_finalize_notifier(c, key as gpointer, Some(on_invalidate));
-        gobj::g_closure_ref(c);
-        gobj::g_closure_sink(c);
     }
     // For shutdown's GLib-side invalidation (see `shutdown`).
     REGISTRY.with_live(key, |cb| cb.closure.store(c, Ordering::Release));
-    // SAFETY: `c` is non-null and we own the reference taken above.
-    Ok(unsafe { ClosureRef::from_full(NonNull::new_unchecked(c)) })
+    Ok(c)
 }
 
 /// The same closure as a `glib::Closure`, for Rust code.
@@ -107,23 +135,88 @@ unsafe extern "C" fn marshal(
     ret: *mut GValue,
     n: u32,
     params: *const GValue,
-    _hint: gpointer,
+    hint: gpointer,
     _marshal_data: gpointer,
 ) {
     let r = std::panic::catch_unwind(|| {
         // SAFETY: GLib's arguments, forwarded.
-        unsafe { invoke(closure, ret, n, params) }
+        unsafe { invoke(closure, ret, n, params, hint, &DefaultArgv) }
     });
     if r.is_err() {
         eprintln!("ocaml-gclosure: internal error in a closure invocation (Rust panic); the callback was not run");
     }
 }
 
+/// How the marshaller makes the value the callback receives, and what it
+/// does around the call. The library's own is [`DefaultArgv`]; the C API's
+/// calls a binding's builder (`capi`). Monomorphised: the default path
+/// pays nothing for the others.
+pub(crate) trait ArgvBuilder {
+    /// The argv as kept across the callback.
+    type Held;
+    /// Whether `on_exception` and `finish` do anything (a compile-time
+    /// switch: the library's own path skips them).
+    const HOOKS: bool = true;
+    /// Builds the argv for the running invocation `inv`. May allocate; the
+    /// result stays valid (as [`Self::get`]) until the next allocation, or
+    /// across the callback if `Held` is a root. `None`: the callback is
+    /// not run (no memory to root the argv).
+    ///
+    /// # Safety
+    /// Domain lock held, inside the library, `inv` running.
+    unsafe fn build(&self, inv: &Invocation) -> Option<Self::Held>;
+    /// The argv's value now.
+    ///
+    /// # Safety
+    /// Domain lock held.
+    unsafe fn get(held: &Self::Held) -> sys::Value;
+    /// A callback raised `exn` (rooted by the caller); runs before the
+    /// library's exception handler.
+    ///
+    /// # Safety
+    /// Domain lock held.
+    #[inline(always)]
+    unsafe fn on_exception(&self, _exn: sys::Value) {}
+    /// After the callback (and its exception's handling), the invocation
+    /// still running.
+    ///
+    /// # Safety
+    /// Domain lock held, `inv` running.
+    #[inline(always)]
+    unsafe fn finish(&self, _inv: &Invocation, _held: Self::Held, _raised: bool) {}
+}
+
+/// The library's own argv: a `Gobject.Closure.argv` handle block, passed
+/// unrooted (no allocation between its creation and the call).
+pub(crate) struct DefaultArgv;
+
+impl ArgvBuilder for DefaultArgv {
+    type Held = sys::Value;
+    const HOOKS: bool = false;
+    #[inline(always)]
+    unsafe fn build(&self, inv: &Invocation) -> Option<sys::Value> {
+        // SAFETY: domain lock held, inside the library; the value goes to
+        // OCaml with no allocation in between (see `invoke`).
+        Some(unsafe { ArgvHandle::new_raw(inv) })
+    }
+    #[inline(always)]
+    unsafe fn get(held: &sys::Value) -> sys::Value {
+        *held
+    }
+}
+
 /// The marshaller's work (see [`marshal`]).
 ///
 /// # Safety
-/// GLib's arguments for a closure made by [`create`].
-unsafe fn invoke(closure: *mut GClosure, ret: *mut GValue, n: u32, params: *const GValue) {
+/// GLib's arguments for a closure made by [`create_raw`].
+pub(crate) unsafe fn invoke<A: ArgvBuilder>(
+    closure: *mut GClosure,
+    ret: *mut GValue,
+    n: u32,
+    params: *const GValue,
+    hint: gpointer,
+    argv: &A,
+) {
     // The library's state first: Closed, or Exiting for a thread the
     // runtime does not own, does nothing; Exiting parks an OCaml thread.
     let Ok(_inside) = lifecycle::enter(Accept::OpenOnly) else { return };
@@ -140,12 +233,14 @@ unsafe fn invoke(closure: *mut GClosure, ret: *mut GValue, n: u32, params: *cons
     // marshaller is set on no other), whose data is its key.
     let key = unsafe { gclosure_shim_closure_data(closure) } as Key;
     let mut inv = Invocation::new(ret, n, params);
+    inv.closure = closure;
+    inv.hint = hint;
     let running = inv.start();
     // Allocate the argv first: this may run the GC, and nothing unrooted is
     // held yet.
     // SAFETY: domain lock held, inside the library; the value goes to OCaml
-    // with no allocation in between.
-    let argv_raw = unsafe { ArgvHandle::new_raw(running.invocation()) };
+    // with no allocation in between (or is rooted by the builder).
+    let Some(held) = (unsafe { argv.build(running.invocation()) }) else { return };
     // Then read the root and call at once: no allocation in between, so the
     // callback value cannot move or die before caml_callback roots it.
     let Some(f) = REGISTRY.with_live(key, |r| {
@@ -159,15 +254,31 @@ unsafe fn invoke(closure: *mut GClosure, ret: *mut GValue, n: u32, params: *cons
         // parks this thread if the exit began (it would return into OCaml).
         let _in_ocaml = lifecycle::suspend_for_callback();
         // SAFETY: domain lock held; `f` is an `argv -> unit` function
-        // (create's precondition) and `argv_raw` a live argv block.
-        unsafe { sys::caml_callback_exn(f, argv_raw) }
+        // (create's precondition) and the argv a live value.
+        unsafe { sys::caml_callback_exn(f, A::get(&held)) }
     };
     // Past this point a thread that came from GLib without the lock may
     // find the exit begun (an OCaml thread would have parked): it then
     // runs no more OCaml code and goes back to GLib.
-    if sys::is_exception_result(res) && lifecycle::life() != lifecycle::Life::Exiting {
-        // SAFETY: `res` is an exception result from caml_callback_exn.
-        unsafe { handle_exception(sys::extract_exception(res)) };
+    let raised = sys::is_exception_result(res);
+    if !A::HOOKS {
+        // The library's own argv: only an exception to hand on (the
+        // original path, unchanged).
+        if raised && lifecycle::life() != lifecycle::Life::Exiting {
+            // SAFETY: `res` is an exception result from caml_callback_exn.
+            unsafe { handle_exception(sys::extract_exception(res)) };
+        }
+    } else if lifecycle::life() != lifecycle::Life::Exiting {
+        if raised {
+            // SAFETY: `res` is an exception result from caml_callback_exn.
+            unsafe { handle_exception_with(sys::extract_exception(res), |e| argv.on_exception(e)) };
+        }
+        // SAFETY: domain lock held; the invocation still runs.
+        unsafe { argv.finish(running.invocation(), held, raised) };
+    } else {
+        // A rooted argv's root is left to the process's end: the runtime
+        // is being torn down.
+        std::mem::forget(held);
     }
     drop(running);
     if lifecycle::is_open() {
@@ -193,6 +304,16 @@ static HANDLER: AtomicPtr<sys::Value> = AtomicPtr::new(std::ptr::null_mut());
 /// # Safety
 /// Domain lock held, inside the library; `exn` is an exception value.
 pub(crate) unsafe fn handle_exception(exn: sys::Value) {
+    // SAFETY: forwarded precondition.
+    unsafe { handle_exception_with(exn, |_| ()) }
+}
+
+/// [`handle_exception`], with `first` run on the rooted exception before
+/// the handler (a binding's hook).
+///
+/// # Safety
+/// As [`handle_exception`]; `first` may allocate.
+pub(crate) unsafe fn handle_exception_with(exn: sys::Value, first: impl FnOnce(sys::Value)) {
     let mut h = HANDLER.load(Ordering::Acquire);
     if h.is_null() {
         // SAFETY: domain lock held; named values live until exit.
@@ -202,6 +323,8 @@ pub(crate) unsafe fn handle_exception(exn: sys::Value) {
     // The handler runs OCaml code, which may move `exn`: rooted across it.
     // SAFETY: domain lock held.
     let Some(exn) = (unsafe { ocaml_boxroot_sys::boxroot_create(exn) }).map(Root) else { return };
+    // SAFETY: domain lock held; the exception is rooted across the hook.
+    first(unsafe { exn.get() });
     if !h.is_null() {
         let r = {
             let _in_ocaml = lifecycle::suspend_for_callback();

@@ -28,6 +28,10 @@ pub enum Deferred {
     Value(Box<GValue>),
     /// A `g_source_unref` (a `Gtk4.source_id`'s reference).
     Source(*mut glib::ffi::GSource),
+    /// A `g_boxed_free` (C API).
+    Boxed(glib::ffi::GType, glib::ffi::gpointer),
+    /// Any other release (C API): `f(data)`.
+    Notify(unsafe extern "C" fn(glib::ffi::gpointer), glib::ffi::gpointer),
 }
 
 // SAFETY: each variant owns one reference (or the value itself); GLib's
@@ -128,6 +132,10 @@ pub unsafe fn release_all() -> usize {
             }
             // SAFETY: the variant owns this reference (pushed by its handle's finalizer).
             Deferred::Source(src) => unsafe { glib::ffi::g_source_unref(src) },
+            // SAFETY: the variant owns this boxed copy (pushed by the C API).
+            Deferred::Boxed(t, p) => unsafe { glib::gobject_ffi::g_boxed_free(t, p) },
+            // SAFETY: the C API's caller handed over `data` for `f`.
+            Deferred::Notify(f, data) => unsafe { f(data) },
         }
     }
     n + closures

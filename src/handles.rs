@@ -242,6 +242,27 @@ impl ArgvHandle {
     pub fn get(&self) -> Option<&Invocation> {
         invocation::find(self.inv, self.serial)
     }
+
+    /// The running invocation named by `v`, if `v` is an argv handle block
+    /// whose invocation still runs on this thread (C API).
+    ///
+    /// # Safety
+    /// `v` is a valid OCaml value; the domain lock is held.
+    pub unsafe fn invocation_of<'a>(v: Val) -> Option<&'a Invocation> {
+        // SAFETY: `v` is a valid value (precondition): a block's tag and,
+        // for a custom block, its ops pointer (field 0) can be read.
+        unsafe {
+            if !sys::is_block(v) || sys::tag_val(v) != sys::CUSTOM {
+                return None;
+            }
+            let ops = *sys::field(v, 0) as *const ocaml::custom::CustomOps;
+            if !std::ptr::eq(ops, <ArgvHandle as ocaml::Custom>::ops()) {
+                return None;
+            }
+            let h = *block_data::<ArgvHandle>(v);
+            invocation::find(h.inv, h.serial)
+        }
+    }
 }
 
 impl Arg for ArgvHandle {

@@ -19,6 +19,10 @@ pub struct Invocation {
     pub params: *const GValue,
     /// How many arguments.
     pub n: u32,
+    /// The closure invoked (set by the marshaller; null otherwise).
+    pub closure: *mut glib::gobject_ffi::GClosure,
+    /// GLib's invocation hint (signal emissions), or null.
+    pub hint: glib::ffi::gpointer,
     serial: u64,
     prev: *const Invocation,
 }
@@ -36,7 +40,7 @@ pub struct Running<'a> {
 impl Invocation {
     /// An invocation over GLib's arguments (not yet running).
     pub fn new(ret: *mut GValue, n: u32, params: *const GValue) -> Self {
-        Invocation { ret, params, n, serial: 0, prev: std::ptr::null() }
+        Invocation { ret, params, n, closure: std::ptr::null_mut(), hint: std::ptr::null_mut(), serial: 0, prev: std::ptr::null() }
     }
 
     /// Starts it on this thread; it stays valid while the guard lives (the

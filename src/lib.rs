@@ -20,6 +20,7 @@
 #![warn(missing_docs)]
 
 mod boundary;
+mod capi;
 mod caml_boxed;
 mod closure;
 mod deferred;

@@ -17,7 +17,10 @@
 #   - alcotest is our small compatible runner (workspace/alcotest);
 #   - on GTK < 4.14, the GTK compat patch (lib.sh, ocgtk_patch_gtk_compat);
 #   - extra/ holds our counter driver and reproducers, built against ocgtk's
-#     public libraries.
+#     public libraries;
+#   - variant "ours": our glue (workspace/glue/ocgtk_glue.c) under ocgtk's
+#     closures and GC-time releases, and gclosure.core in ocgtk_common's
+#     libraries (lib.sh, ocgtk_patch_common_for_glue / ocgtk_link_core).
 #
 # Prints, on its last line, "OCGTK_WS=<workspace>"; the built programs are
 # under <workspace>/_build/default. Writes <workspace>/built-tests.txt (the
@@ -30,13 +33,17 @@ variant=${1:-stock}
 case $variant in
   stock) ;;
   glue-check) ;; # stock plus lib.sh's glue mechanism with a counting stand-in glue
-  *) ocgtk_die "unknown variant '$variant' (this build knows: stock, glue-check)" ;;
+  ours) ;; # ocgtk's closures and GC-time releases on this library's C API (workspace/glue)
+  *) ocgtk_die "unknown variant '$variant' (this build knows: stock, glue-check, ours)" ;;
 esac
 export OCGTK_VARIANT=$variant
 
 ocgtk_setup_toolchain
 ocgtk_resolve_source
 ocgtk_configurator_source
+# "ours": this library installed into a prefix in the cache, found by the
+# ocgtk workspace through OCAMLPATH (gclosure.core and its gclosure.h).
+[ "$variant" = ours ] && ocgtk_install_gclosure
 
 ocaml_v=$(ocamlopt -version)
 key="$variant-$(ocgtk_source_hash)-$(ocgtk_layout_hash "$variant")-ocaml$ocaml_v"

@@ -72,6 +72,7 @@ OCGTK_LAYOUT_VERSION=1
 ocgtk_layout_hash() {
   local variant=$1 dirs=(workspace/patches)
   [ -d "$OCGTK_INTEG_DIR/workspace/$variant" ] && dirs+=("workspace/$variant")
+  [ "$variant" = ours ] && dirs+=(workspace/glue)
   ( cd "$OCGTK_INTEG_DIR" &&
     { echo "layout $OCGTK_LAYOUT_VERSION gtk4 $(pkg-config --modversion gtk4)";
       find "${dirs[@]}" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; } |
@@ -163,6 +164,27 @@ open(p, "w").write(s.replace(old, new))
 PY
 }
 
+# "ours": ocgtk_common links gclosure.core (the C API's archive, header and
+# at-exit module): its empty (libraries) field names it. Checked.
+ocgtk_link_core() {
+  local d=$1/src/common/dune
+  [ "$(grep -c '^ (libraries)$' "$d")" = 1 ] || ocgtk_die "core link: ocgtk's src/common/dune has no single ' (libraries)' line"
+  sed -i 's/^ (libraries)$/ (libraries gclosure.core)/' "$d"
+}
+
+# "ours": builds this repository's dune package and installs it into
+# $OCGTK_CACHE/gclosure-prefix (the cargo build goes to
+# OCAML_GCLOSURE_TARGET_DIR as usual), then puts it on OCAMLPATH for the
+# ocgtk workspace's build.
+ocgtk_install_gclosure() {
+  local prefix=$OCGTK_CACHE/gclosure-prefix
+  ocgtk_say "installing this library (gclosure, gclosure.core) into $prefix"
+  ( cd "$OCGTK_REPO_ROOT" && dune build @install 2>&1 | tail -n 20 &&
+      dune install --prefix "$prefix" gclosure >/dev/null 2>&1 ) || ocgtk_die "dune build/install of gclosure failed"
+  [ -f "$prefix/lib/gclosure/core/gclosure.h" ] || ocgtk_die "gclosure.h is not installed in $prefix"
+  export OCAMLPATH=$prefix/lib${OCAMLPATH:+:$OCAMLPATH}
+}
+
 # Makes the dune-configurator and csexp sources (from the dune 3.17.2 source
 # tarball that scripts/setup.sh fetches, sha256-checked there) available in
 # $OCGTK_CACHE/dune-configurator-$DUNE_VERSION, fetching them once.
@@ -208,6 +230,9 @@ ocgtk_lay_workspace() {
     ocgtk_patch_gtk_compat "$ws/ocgtk"
     case ${OCGTK_VARIANT:-stock} in
       glue-check) ocgtk_patch_common_for_glue "$ws/ocgtk" "$OCGTK_INTEG_DIR/workspace/glue-check/glue_mechanism_check.c" ;;
+      ours)
+        ocgtk_patch_common_for_glue "$ws/ocgtk" "$OCGTK_INTEG_DIR/workspace/glue/ocgtk_glue.c"
+        ocgtk_link_core "$ws/ocgtk" ;;
     esac
     touch "$ws/.laid"
   fi

@@ -15,12 +15,13 @@ cd "$(dirname "$0")/../.." || exit 1
 source tests/shell/lib/check.sh
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-mlis=(ocaml-lib/gclosure.mli ocaml-lib/gobject.mli ocaml-lib/gtk4.mli)
+mlis=(ocaml-lib/core/gclosure_core.mli ocaml-lib/gclosure.mli ocaml-lib/gobject.mli ocaml-lib/gtk4.mli)
 dune build @install ./tests/docs/check_docs.exe || { check "dune build" false; finish; }
 objs=_build/default/ocaml-lib/.gclosure.objs/byte
+core_objs=_build/default/ocaml-lib/core/.gclosure_core.objs/byte
 
 check "ocamldoc -html -warn-error renders ${mlis[*]}" \
-  ocamldoc -html -warn-error -d "$tmp" -I "$objs" "${mlis[@]}"
+  ocamldoc -html -warn-error -d "$tmp" -I "$objs" -I "$core_objs" "${mlis[@]}"
 check "ocamldoc wrote a page per module" \
   test -s "$tmp/Gobject.Closure.html" -a -s "$tmp/Gtk4.Button.html" -a -s "$tmp/Gclosure.html"
 check "every public item has a doc comment" \

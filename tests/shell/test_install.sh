@@ -24,4 +24,35 @@ cd "$tmp/user"
 out=$(OCAMLPATH="$tmp/prefix/lib" dune build ./main.exe 2>&1 && ./_build/default/main.exe)
 echo "$out"
 [ "$out" = "linked: GObject" ] || { echo "FAIL: unexpected output"; exit 1; }
-echo "test_install: 1 passed, 0 failed"
+
+# A binding with its own Gobject module, on gclosure.core and the installed
+# header (include/gclosure.h): no module clash, the C API links.
+mkdir -p "$tmp/binding"
+cat >"$tmp/binding/dune-project" <<'DUNE'
+(lang dune 3.0)
+DUNE
+cat >"$tmp/binding/dune" <<'DUNE'
+(rule
+ (targets cflags.sexp)
+ (action (with-stdout-to %{targets} (system "printf '(%s)' \"$(pkg-config --cflags gobject-2.0)\""))))
+(executable
+ (name main)
+ (modules gobject main)
+ (foreign_stubs (language c) (names stub) (flags (:standard (:include cflags.sexp))))
+ (libraries gclosure.core))
+DUNE
+cat >"$tmp/binding/stub.c" <<'C'
+#include <gclosure.h>
+value binding_is_closed(value unit) { (void)unit; return Val_bool(ocgc_is_closed()); }
+C
+cat >"$tmp/binding/gobject.ml" <<'ML'
+external is_closed : unit -> bool = "binding_is_closed"
+ML
+cat >"$tmp/binding/main.ml" <<'ML'
+let () = Printf.printf "binding: closed=%b\n" (Gobject.is_closed ())
+ML
+cd "$tmp/binding"
+out=$(OCAMLPATH="$tmp/prefix/lib" dune build ./main.exe 2>&1 && ./_build/default/main.exe)
+echo "$out"
+[ "$out" = "binding: closed=false" ] || { echo "FAIL: the binding on gclosure.core"; exit 1; }
+echo "test_install: 2 passed, 0 failed"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Called by dune (ocaml-lib/dune): builds the Rust crate as a static archive
+# Called by dune (ocaml-lib/core/dune): builds the Rust crate as a static archive
 # and copies it to $1.
 #
 # Cargo runs on the source tree itself (DUNE_SOURCEROOT), not on dune's copy
@@ -10,7 +10,7 @@
 # survive `dune clean`.
 set -euo pipefail
 out=$PWD/$1
-crate=${DUNE_SOURCEROOT:-$(cd .. && pwd)}
+crate=${DUNE_SOURCEROOT:-$(cd ../.. && pwd)}
 target=${OCAML_GCLOSURE_TARGET_DIR:-$crate/target}
 cargo build --quiet --release --lib --manifest-path "$crate/Cargo.toml" --target-dir "$target"
 cp "$target/release/libocaml_gclosure.a" "$out"

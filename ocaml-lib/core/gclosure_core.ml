@@ -1,0 +1,81 @@
+(* The core of the OCaml side: the exceptions the Rust side raises, the
+   exception handler, the GC alarm (a safe point per major cycle) and the
+   at-exit shutdown. Linked with -linkall by every program that links the
+   library, through gclosure.core (C bindings) or gclosure. *)
+
+exception Closed
+
+type stats = {
+  live : int;
+  pending_release : int;
+  released : int;
+  invalidated : int;
+}
+
+external stats : unit -> stats = "ml_gclosure_stats"
+external created : unit -> int = "ml_gclosure_created"
+external flush : unit -> unit = "ml_gclosure_flush"
+external shutdown_ext : unit -> unit = "ml_gclosure_shutdown"
+external at_exit_ext : unit -> unit = "ml_gclosure_at_exit"
+external life_ext : unit -> int = "ml_gclosure_life"
+external glib_version : unit -> string = "ml_gclosure_glib_version"
+external init : unit -> unit = "ml_gclosure_init"
+
+type life = Open | Closed_explicitly | Exiting
+
+(* The one state is the Rust side's (src/lifecycle.rs); this reads it. *)
+let life () =
+  match life_ext () with 0 -> Open | 1 -> Closed_explicitly | _ -> Exiting
+
+let is_closed () = life () <> Open
+
+(* A safe point at the end of each major GC cycle. The alarm re-arms itself
+   through Gc.finalise, so shutdown deletes it: after shutdown nothing of
+   the library allocates in the runtime. *)
+let alarm = Gc.create_alarm (fun () -> if life () = Open then flush ())
+
+let shutdown () =
+  Gc.delete_alarm alarm;
+  shutdown_ext ()
+
+let at_exit_shutdown () =
+  Gc.delete_alarm alarm;
+  at_exit_ext ()
+
+let default_handler e =
+  let bt = Printexc.get_raw_backtrace () in
+  Printf.eprintf "Gclosure: exception in a callback: %s\n" (Printexc.to_string e);
+  Printexc.print_raw_backtrace stderr bt;
+  Stdlib.flush stderr
+
+let handler = Atomic.make default_handler
+let set_exception_handler f = Atomic.set handler f
+
+(* Called by the marshaller with the exception a callback raised. *)
+let handle_exception e =
+  try (Atomic.get handler) e
+  with e2 ->
+    Printf.eprintf "Gclosure: the exception handler raised %s (while handling %s)\n%!"
+      (Printexc.to_string e2) (Printexc.to_string e)
+
+let () =
+  Printexc.register_printer (function
+    | Closed ->
+      Some "Gclosure.Closed: ocaml-gclosure was shut down (Gclosure.shutdown or program exit); no closure or object can be created or connected"
+    | _ -> None);
+  Callback.register_exception "gclosure.closed" Closed;
+  Callback.register_exception "gclosure.invalid_argument" (Invalid_argument "");
+  Callback.register_exception "gclosure.failure" (Failure "");
+  Callback.register "gclosure.handle_exception" handle_exception;
+  (* ocgc_shutdown (C API) goes through this, so the alarm goes too. *)
+  Callback.register "gclosure.shutdown" shutdown;
+  init ();
+  (* A thread OCaml never saw (a GLib worker invoking a closure) waits for
+     the domain lock in caml_c_thread_register. A thread that holds the
+     lock while running OCaml code (a loop over a non-blocking main-context
+     iteration) gives it up only at the runtime's tick, and the tick thread
+     starts with the first systhread: without one, that worker waits
+     forever (ocgtk's thread-signal reproducer on ours). One short-lived
+     thread starts it. *)
+  Thread.join (Thread.create ignore ());
+  at_exit at_exit_shutdown
