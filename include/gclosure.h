@@ -109,9 +109,9 @@ typedef struct {
   void *user_data;
 } ocgc_marshal_spec;
 
-/* A new floating GClosure that calls `callback` (any OCaml value; the
-   builder decides how it is called: the callback is applied to one
-   argument, the argv) with the library's marshaller. `callback` is rooted
+/* A new floating GClosure that calls `ml_function` (any OCaml value; the
+   builder decides how it is called: it is applied to one argument, the
+   argv) with the library's marshaller. `ml_function` is rooted
    in the library's registry until the closure is invalidated (GLib's
    invalidation, finalization, or shutdown) and then released at the next
    safe point; GLib memory never holds a root.
@@ -119,7 +119,7 @@ typedef struct {
    for the closure's whole life (a static const struct).
    Raises: the core library's Gclosure_core.Closed (Failure when the core
    module is not linked) after shutdown; Failure when spec is NULL. */
-GClosure *ocgc_closure_new(value callback, const ocgc_marshal_spec *spec);
+GClosure *ocgc_closure_new(value ml_function, const ocgc_marshal_spec *spec);
 
 /* ---- deferred release --------------------------------------------------- */
 

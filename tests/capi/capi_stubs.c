@@ -2,6 +2,8 @@
    would write it: its own argv record, its own closure and object custom
    blocks whose finalizers only hand their releases to the library. */
 
+/* Without OCaml 4.14's compatibility macros (its `callback` is one). */
+#define CAML_NAME_SPACE
 #include <gclosure.h>
 #include <caml/alloc.h>
 #include <caml/callback.h>
