@@ -26,7 +26,7 @@ use crate::invocation::{self, Invocation};
 ///
 /// # Safety
 /// Domain lock held, inside the library.
-unsafe fn custom_block<T: ocaml::Custom>(x: T) -> Val {
+pub(crate) unsafe fn custom_block<T: ocaml::Custom>(x: T) -> Val {
     // SAFETY: precondition; the block has room for a T, written at once.
     unsafe {
         let v = sys::caml_alloc_custom(
@@ -45,7 +45,7 @@ unsafe fn custom_block<T: ocaml::Custom>(x: T) -> Val {
 /// # Safety
 /// `v` is a custom block made by [`custom_block::<T>`]; the pointer is used
 /// before any allocation.
-unsafe fn block_data<T>(v: Val) -> *mut T {
+pub(crate) unsafe fn block_data<T>(v: Val) -> *mut T {
     // SAFETY: precondition.
     unsafe { sys::field(v, 1) as *mut T }
 }

@@ -225,9 +225,8 @@ pub fn lock_for_call() -> Option<lock::Acquired> {
 /// exiting domain can stop the world for its last collections). Pending
 /// OCaml signal handlers are not run: none may raise here.
 pub fn park() -> ! {
-    // Out of the count, however deep this thread is inside: the exit waits
-    // for the count, and this thread never comes back.
-    // Neither inside nor in a callback any more, whatever the nesting.
+    // Neither inside nor in a callback any more, however deep: the exit
+    // waits for those marks, and this thread never comes back.
     DEPTH.with(|d| d.set(0));
     presence::set_state(0);
     // Never cancelled (OCaml 5.4's c=1 exit cancels domain threads in a

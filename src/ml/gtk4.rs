@@ -535,7 +535,7 @@ impl crate::boundary::Arg for SourceRef {
     unsafe fn read(v: crate::boundary::Val, _: &'static str, _: &'static str) -> Res<Self> {
         // SAFETY: `v` is a SourceHandle block, which holds a reference.
         unsafe {
-            let p = (*(ocaml::sys::field(v, 1) as *const SourceHandle)).ptr;
+            let p = (*crate::handles::block_data::<SourceHandle>(v)).ptr;
             glib::ffi::g_source_ref(p);
             Ok(SourceRef(p))
         }
@@ -546,18 +546,8 @@ impl crate::boundary::Ret for SourceRef {
     unsafe fn into_ocaml(self) -> Res<crate::boundary::Val> {
         let ptr = self.0;
         std::mem::forget(self);
-        // SAFETY: domain lock held (precondition); the block takes the
-        // reference, written right after the allocation.
-        unsafe {
-            let v = ocaml::sys::caml_alloc_custom(
-                <SourceHandle as ocaml::Custom>::ops() as *const _ as *const ocaml::sys::custom_operations,
-                std::mem::size_of::<SourceHandle>(),
-                0,
-                1,
-            );
-            std::ptr::write(ocaml::sys::field(v, 1) as *mut SourceHandle, SourceHandle { ptr });
-            Ok(v)
-        }
+        // SAFETY: domain lock held (precondition); the block takes the reference.
+        Ok(unsafe { crate::handles::custom_block(SourceHandle { ptr }) })
     }
 }
 
