@@ -267,7 +267,8 @@ impl Arg for Text {
 }
 
 /// A string argument that GLib reads as bytes (a file name): no NUL byte,
-/// any encoding.
+/// any encoding (used by `Gtk4`).
+#[cfg_attr(not(feature = "gtk4"), allow(dead_code))]
 pub struct Bytes(pub CString);
 
 impl Arg for Bytes {

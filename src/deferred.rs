@@ -27,6 +27,7 @@ pub enum Deferred {
     /// A GValue made by `Gobject.Value.create`: unset and freed.
     Value(Box<GValue>),
     /// A `g_source_unref` (a `Gtk4.source_id`'s reference).
+    #[cfg_attr(not(feature = "gtk4"), allow(dead_code))]
     Source(*mut glib::ffi::GSource),
     /// A `g_boxed_free` (C API).
     Boxed(glib::ffi::GType, glib::ffi::gpointer),
@@ -142,8 +143,30 @@ pub unsafe fn release_all() -> usize {
 }
 
 /// Whether the last unref of `o` must run on GTK's thread and this is not it.
+#[cfg(feature = "gtk4")]
 fn needs_gtk_thread(o: *mut GObject) -> bool {
-    gtk4::is_initialized() && !gtk4::is_initialized_main_thread() && crate::gtype::class_of(o).is_a(crate::gtype::widget_type())
+    gtk4::is_initialized() && !gtk4::is_initialized_main_thread() && crate::gtype::is_widget(crate::gtype::class_of(o))
+}
+
+/// Without the `gtk4` feature (a binding's GTK, 3 or 4, on the core): GTK's
+/// thread is taken to be the thread that initialised the library (an OCaml
+/// program's main thread, or the one that called `Runtime::start`), where
+/// GTK bindings call `gtk_init`.
+#[cfg(not(feature = "gtk4"))]
+fn needs_gtk_thread(o: *mut GObject) -> bool {
+    MAIN_THREAD.get().is_some_and(|m| *m != std::thread::current().id())
+        && crate::gtype::is_widget(crate::gtype::class_of(o))
+}
+
+/// The thread that initialised the library (see `needs_gtk_thread`).
+#[cfg(not(feature = "gtk4"))]
+static MAIN_THREAD: std::sync::OnceLock<std::thread::ThreadId> = std::sync::OnceLock::new();
+
+/// Records the calling thread as GTK's (the first call wins). Called when
+/// the library initialises.
+pub fn note_main_thread() {
+    #[cfg(not(feature = "gtk4"))]
+    let _ = MAIN_THREAD.set(std::thread::current().id());
 }
 
 unsafe extern "C" fn unref_in_main_context(data: glib::ffi::gpointer) -> glib::ffi::gboolean {

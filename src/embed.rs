@@ -114,6 +114,7 @@ impl Runtime {
             ocaml::sys::caml_startup(argv.as_ptr() as *const *const ocaml::sys::Char);
             ocaml_boxroot_sys::boxroot_setup();
             crate::lifecycle::presence::init();
+            crate::deferred::note_main_thread();
         }
         Ok(Runtime { _not_send: PhantomData })
     }

@@ -97,9 +97,29 @@ pub fn from_name(name: &str) -> Option<glib::Type> {
 /// GtkWidget's GType. GTK 4.8's `gtk_widget_get_type` is not safe to call
 /// for the first time from two threads at once (two domains creating
 /// objects raced here and registered GtkWidget twice), so it is called once.
-pub fn widget_type() -> glib::Type {
+#[cfg(feature = "gtk4")]
+pub fn widget_type() -> Option<glib::Type> {
     static WIDGET: std::sync::OnceLock<glib::Type> = std::sync::OnceLock::new();
-    *WIDGET.get_or_init(<gtk4::Widget as glib::prelude::StaticType>::static_type)
+    Some(*WIDGET.get_or_init(<gtk4::Widget as glib::prelude::StaticType>::static_type))
+}
+
+/// GtkWidget's GType once some GTK (the binding's: 3 or 4) has registered
+/// it; `None` before, and in a process without GTK. Without the `gtk4`
+/// feature the crate does not link GTK, so the type is only looked up by
+/// name (never registered by this crate).
+#[cfg(not(feature = "gtk4"))]
+pub fn widget_type() -> Option<glib::Type> {
+    static WIDGET: std::sync::OnceLock<glib::Type> = std::sync::OnceLock::new();
+    if let Some(t) = WIDGET.get() {
+        return Some(*t);
+    }
+    let t = glib::Type::from_name("GtkWidget")?;
+    Some(*WIDGET.get_or_init(|| t))
+}
+
+/// Whether `t` is GtkWidget or a subclass of it.
+pub fn is_widget(t: glib::Type) -> bool {
+    widget_type().is_some_and(|w| t.is_a(w))
 }
 
 /// The class of a live object.
@@ -138,6 +158,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "gtk4")]
     fn fundamental_and_lazy_types_are_found() {
         assert_eq!(from_name("GObject"), Some(glib::Type::OBJECT));
         // Link libgio in (a type that is not the one under test)...
@@ -152,6 +173,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "gtk4")]
     fn functions_that_take_an_argument_are_not_called() {
         // cairo_pattern_get_type (cairo_pattern_t *) is cairo's, not a
         // GType getter: it must not be called (it would read a pattern at

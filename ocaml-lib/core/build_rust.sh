@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
-# Called by dune (ocaml-lib/core/dune): builds the Rust crate as a static archive
-# and copies it to $1.
+# Called by dune (ocaml-lib/core/{glib,gtk4}/dune): builds the Rust crate as
+# a static archive and copies it to $1. $2 is the flavour: glib (the crate
+# without its gtk4 feature) or gtk4 (with it).
 #
 # Cargo runs on the source tree itself (DUNE_SOURCEROOT), not on dune's copy
 # in _build: cargo gives a workspace's package the same build-script folder
 # whatever its path, so building the copy (which has no tests/ or examples/)
 # into the same target folder would keep overwriting what `cargo test`
 # builds. The target folder lives outside _build, so incremental builds
-# survive `dune clean`.
+# survive `dune clean`. Both flavours share it: each build and its copy run
+# under one lock, so that dune's parallel rules never copy each other's
+# archive.
 set -euo pipefail
 out=$PWD/$1
-crate=${DUNE_SOURCEROOT:-$(cd ../.. && pwd)}
+flavour=${2:-gtk4}
+crate=${DUNE_SOURCEROOT:-$(cd ../../.. && pwd)}
 target=${OCAML_GCLOSURE_TARGET_DIR:-$crate/target}
-cargo build --quiet --release --lib --manifest-path "$crate/Cargo.toml" --target-dir "$target"
+case $flavour in
+  glib) features=(--no-default-features) ;;
+  gtk4) features=() ;;
+  *) echo "build_rust.sh: unknown flavour $flavour (glib or gtk4)" >&2; exit 2 ;;
+esac
+mkdir -p "$target"
+exec 9>"$target/.gclosure-archive.lock"
+flock 9
+cargo build --quiet --release --lib "${features[@]}" --manifest-path "$crate/Cargo.toml" --target-dir "$target"
 cp "$target/release/libocaml_gclosure.a" "$out"

@@ -65,6 +65,7 @@ externals! {
             crate::boundary::cache_exceptions();
         }
         crate::caml_boxed::gtype(); // registered up front, so Type.from_name finds it
+        crate::deferred::note_main_thread();
         Ok(())
     }
 

@@ -33,7 +33,8 @@ externals! {
         if unsafe { gobj::g_type_test_flags(t.into_glib(), gobj::G_TYPE_FLAG_ABSTRACT) } != 0 {
             return Err(invalid(F, format!("{classe} is abstract and cannot be instantiated")));
         }
-        if t.is_a(crate::gtype::widget_type()) && !gtk4::is_initialized() {
+        #[cfg(feature = "gtk4")]
+        if crate::gtype::is_widget(t) && !gtk4::is_initialized() {
             return Err(invalid(F, format!("{classe} is a GTK widget: call Gtk4.init () first")));
         }
         let klass = glib::object::ObjectClass::from_type(t).expect("object class");

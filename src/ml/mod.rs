@@ -6,6 +6,7 @@
 pub mod closure;
 pub mod gclosure;
 pub mod gobject;
+#[cfg(feature = "gtk4")]
 pub mod gtk4;
 pub mod gtype;
 pub mod property;

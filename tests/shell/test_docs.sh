@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.." || exit 1
 source tests/shell/lib/check.sh
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-mlis=(ocaml-lib/core/gclosure_core.mli ocaml-lib/gclosure.mli ocaml-lib/gobject.mli ocaml-lib/gtk4.mli)
+mlis=(ocaml-lib/core/gclosure_core.mli ocaml-lib/core/gclosure_archive.mli ocaml-lib/gclosure.mli ocaml-lib/gobject.mli ocaml-lib/gtk4.mli)
 dune build @install ./tests/docs/check_docs.exe || { check "dune build" false; finish; }
 objs=_build/default/ocaml-lib/.gclosure.objs/byte
 core_objs=_build/default/ocaml-lib/core/.gclosure_core.objs/byte

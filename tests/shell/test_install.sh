@@ -59,4 +59,14 @@ OCAMLPATH="$tmp/prefix/lib" dune build ./main.exe 2>&1 | sed 's/^/  | /'
 out=$(./_build/default/main.exe 2>&1)
 echo "$out"
 [ "$out" = "binding: closed=false" ] || { echo "FAIL: the binding on gclosure.core"; exit 1; }
-echo "test_install: 2 passed, 0 failed"
+
+# GTK 4 is optional: the core (gclosure.core.glib, its default archive)
+# links GLib, GObject and GIO, no GTK, so a GTK 3 binding can use it; the
+# library gclosure (the Gtk4 module) brings GTK 4.
+needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' '; }
+b=$(needed "$tmp/binding/_build/default/main.exe"); u=$(needed "$tmp/user/_build/default/main.exe")
+echo "binding on gclosure.core needs: $b"
+case " $b" in *gtk*|*gdk*) echo "FAIL: the core pulls GTK in"; exit 1 ;; esac
+case " $b" in *libgobject-2.0*) ;; *) echo "FAIL: the core does not link GObject"; exit 1 ;; esac
+case " $u" in *libgtk-4*) ;; *) echo "FAIL: gclosure does not link GTK 4 ($u)"; exit 1 ;; esac
+echo "test_install: 3 passed, 0 failed"

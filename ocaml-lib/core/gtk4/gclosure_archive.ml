@@ -1,0 +1,1 @@
+let with_gtk4 = true
