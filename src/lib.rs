@@ -16,6 +16,29 @@
 //! machine), `src/safepoint.rs` (release) and `src/shutdown.rs`. The
 //! library's own life (open, closed, exiting) is `src/lifecycle.rs`; every
 //! entry from OCaml goes through `src/boundary.rs`.
+//!
+//! ## What safe Rust cannot reach
+//!
+//! Every item with a precondition the compiler cannot check is private
+//! (these were public once; each example must fail to compile):
+//!
+//! Queueing a raw GLib pointer for a deferred unref:
+//! ```compile_fail,E0603
+//! ocaml_gclosure::deferred::push(ocaml_gclosure::deferred::Deferred::Object(std::ptr::null_mut()));
+//! ```
+//! Draining the deferred queue from any thread (it may run OCaml code):
+//! ```compile_fail,E0603
+//! unsafe { ocaml_gclosure::deferred::release_all() };
+//! ```
+//! Reading the registry of roots directly:
+//! ```compile_fail,E0603
+//! let _ = ocaml_gclosure::closure::REGISTRY.stats();
+//! ```
+//! A [`Runtime`] stays on the thread that started OCaml:
+//! ```compile_fail,E0277
+//! fn needs_send<T: Send>(_: T) {}
+//! needs_send(ocaml_gclosure::Runtime::start().unwrap());
+//! ```
 
 #![warn(missing_docs)]
 
