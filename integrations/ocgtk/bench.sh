@@ -82,7 +82,7 @@ md=$root/bench/ocgtk.md
     # a figure whose runs did not all finish is reported as such
     [ "$ns" -lt "$rounds" ] && s="$s (${ns}/$rounds finished)"
     [ "$no" -lt "$rounds" ] && o="$o (${no}/$rounds finished)"
-    ratio=$(awk -v a="${o%% *}" -v b="${s%% *}" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "–"; else printf "**%.2f×**", a / b }')
+    ratio=$(awk -v a="${o%% *}" -v b="${s%% *}" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) { print "–" } else { r = a / b; if (r >= 0.1) printf "**%.2f×**", r; else printf "**%.2g×**", r } }')
     echo "| $label | $ratio | $s | $o | $unit | ${s_all% }; ${o_all% } |"
   done
   echo
