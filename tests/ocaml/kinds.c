@@ -96,8 +96,13 @@ static void kinds_get_property(GObject *o, guint id, GValue *v, GParamSpec *p)
   g_value_copy(&((GclosureTestKinds *)o)->values[id - 1], v);
 }
 
+/* How many GclosureTestKinds have been finalized (test_closure: objects
+   still waiting in the deferred queue are not finalized yet). */
+static gint kinds_finalized;
+
 static void kinds_finalize(GObject *o)
 {
+  g_atomic_int_inc(&kinds_finalized);
   for (int i = 0; i < N_KINDS; i++) g_value_unset(&((GclosureTestKinds *)o)->values[i]);
   G_OBJECT_CLASS(gclosure_test_kinds_parent_class)->finalize(o);
 }
@@ -135,4 +140,11 @@ value test_kinds_register(value unit)
   (void)unit;
   g_type_ensure(gclosure_test_kinds_get_type());
   return Val_unit;
+}
+
+/* test_kinds_finalized (): how many GclosureTestKinds were finalized. */
+value test_kinds_finalized(value unit)
+{
+  (void)unit;
+  return Val_int(g_atomic_int_get(&kinds_finalized));
 }
