@@ -30,6 +30,7 @@ ocaml_v=${ws##*-ocaml}
 
 # The figures: label | b_bench arguments | unit
 figures=(
+  "invoke: g_closure_invoke round trip from C, 1 argument|invoke 1000000|ns"
   "emission: 1 handler, value-changed via Adjustment.set_value|emission 200000|ns"
   "lifecycle at 100,000 live: create, connect, disconnect, drop, release|lifecycle 100000 100000|ns"
   "minor GC pause with 1,000 live closures|minor 1000 200|us"

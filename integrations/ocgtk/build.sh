@@ -39,18 +39,24 @@ esac
 export OCGTK_VARIANT=$variant
 
 ocgtk_setup_toolchain
+# Builds take turns (two checkouts' test runs, or two OCaml versions, share
+# the unpacked source, dune-configurator and the cache): the lock is held
+# until this script ends.
+mkdir -p "$OCGTK_CACHE"
+exec 9>"$OCGTK_CACHE/.build.lock"
+flock 9
 ocgtk_resolve_source
 ocgtk_configurator_source
 # "ours": this library installed into a prefix in the cache, found by the
 # ocgtk workspace through OCAMLPATH (gclosure.core and its gclosure.h).
-[ "$variant" = ours ] && ocgtk_install_gclosure
-
 ocaml_v=$(ocamlopt -version)
+[ "$variant" = ours ] && ocgtk_install_gclosure
 key="$variant-$(ocgtk_source_hash)-$(ocgtk_layout_hash "$variant")-ocaml$ocaml_v"
 ws=$OCGTK_CACHE/ws-$key
 t0=$SECONDS
-# One workspace per variant: an older one (other source or OCaml) goes.
-for old in "$OCGTK_CACHE/ws-$variant-"*; do
+# One workspace per variant and OCaml version: an older one (other source
+# or build-time changes) goes; other OCaml versions' workspaces stay.
+for old in "$OCGTK_CACHE/ws-$variant-"*"-ocaml$ocaml_v"; do
   [ -d "$old" ] && [ "$old" != "$ws" ] && { ocgtk_say "removing the outdated workspace $old"; rm -rf "$old"; }
 done
 if [ -e "$ws/.built" ]; then ocgtk_say "reusing the $variant workspace $ws"

@@ -2,6 +2,9 @@
    ocgtk over this library (integrations/ocgtk/bench.sh compares them).
    Each mode prints one line "<mode>: <number> <unit>".
 
+     invoke N       one closure (Gobject.Closure.create), invoked N times
+                    from C with g_closure_invoke and one gint argument
+                    (b_invoke.c). Prints ns per invocation.
      emission N     one Gtk.Adjustment with one handler (a closure made by
                     Gobject.Closure.create); N value changes, each a
                     "value-changed" emission that invokes the handler.
@@ -16,6 +19,17 @@
 module Adjustment = Ocgtk_gtk.Gtk.Wrappers.Adjustment
 
 let now = Unix.gettimeofday
+
+external invoke_n : Gobject.Closure.t -> int -> unit = "b_bench_invoke"
+
+let invoke n =
+  let calls = ref 0 in
+  let cb = Gobject.Closure.create (fun _ -> incr calls) in
+  let t0 = now () in
+  invoke_n cb n;
+  let dt = now () -. t0 in
+  if !calls <> n then (Printf.eprintf "invoke: %d calls for %d invocations\n" !calls n; exit 1);
+  Printf.printf "invoke: %.1f ns\n%!" (dt *. 1e9 /. float_of_int n)
 
 let emission n =
   let a = Adjustment.new_ 0. 0. 1. 0.1 0.1 0. in
@@ -73,7 +87,8 @@ let minor n m =
 let () =
   let arg i d = if Array.length Sys.argv > i then int_of_string Sys.argv.(i) else d in
   match if Array.length Sys.argv > 1 then Sys.argv.(1) else "" with
+  | "invoke" -> invoke (arg 2 1_000_000)
   | "emission" -> emission (arg 2 200_000)
   | "lifecycle" -> lifecycle (arg 2 100_000) (arg 3 100_000)
   | "minor" -> minor (arg 2 100_000) (arg 3 100)
-  | _ -> prerr_endline "usage: b_bench.exe emission N | lifecycle N L | minor N M"; exit 2
+  | _ -> prerr_endline "usage: b_bench.exe invoke N | emission N | lifecycle N L | minor N M"; exit 2
