@@ -7,6 +7,32 @@ let cancellable () = unsafe_create ~classe:"GCancellable" []
 external register_kinds : unit -> unit = "test_kinds_register"
 external kinds_finalized : unit -> int = "test_kinds_finalized"
 
+(* What fd 2 receives while a callback raises [marker] and the exception
+   handler [handler] runs; [close_ocaml_stderr] also closes OCaml's stderr
+   channel first (for good), so that Gclosure's own report fails too. *)
+let stderr_of_raising_callback ?(close_ocaml_stderr = false) handler =
+  let file = Filename.temp_file "gclosure" ".err" in
+  let fd = Unix.openfile file [ Unix.O_WRONLY; Unix.O_TRUNC ] 0o600 in
+  let saved = Unix.dup Unix.stderr in
+  if close_ocaml_stderr then close_out_noerr stderr (* OCaml's channel and fd 2 *);
+  Unix.dup2 fd Unix.stderr;
+  Gclosure.set_exception_handler handler;
+  let o = unsafe_create ~classe:"GCancellable" [] in
+  let callback =
+    Closure.create (fun _ -> failwith (String.make (1 + Random.int 3) 'x' ^ "-marker-of-the-original"))
+  in
+  ignore (Signal.connect_by_name o ~name:"cancelled" ~callback ~after:false);
+  ignore (Signal.emit_by_name o ~name:"cancelled" ~params:[]);
+  Unix.dup2 saved Unix.stderr;
+  Unix.close fd;
+  Unix.close saved;
+  Gclosure.set_exception_handler (fun _ -> ());
+  let ic = open_in file in
+  let err = really_input_string ic (in_channel_length ic) in
+  close_in ic;
+  Sys.remove file;
+  err
+
 (* The shortest of [reps] timings of [n] calls of [f]. *)
 let min_time ~reps n f =
   let best = ref infinity in
@@ -115,27 +141,12 @@ let () =
       (* Gclosure's OCaml side reports the callback's exception when the
          handler raises too (see the last case for the library's own
          report). *)
-      let file = Filename.temp_file "gclosure" ".err" in
-      let fd = Unix.openfile file [ Unix.O_WRONLY; Unix.O_TRUNC ] 0o600 in
-      let saved = Unix.dup Unix.stderr in
-      Unix.dup2 fd Unix.stderr;
-      Gclosure.set_exception_handler (fun _ ->
-          ignore (Sys.opaque_identity (Array.make 100_000 0));
-          Gc.compact ();
-          failwith "the handler fails too");
-      let o = Gobject.unsafe_create ~classe:"GCancellable" [] in
-      let callback =
-        Gobject.Closure.create (fun _ -> failwith (String.make (1 + Random.int 3) 'x' ^ "-marker-of-the-original"))
+      let err =
+        stderr_of_raising_callback (fun _ ->
+            ignore (Sys.opaque_identity (Array.make 100_000 0));
+            Gc.compact ();
+            failwith "the handler fails too")
       in
-      ignore (Gobject.Signal.connect_by_name o ~name:"cancelled" ~callback ~after:false);
-      ignore (Gobject.Signal.emit_by_name o ~name:"cancelled" ~params:[]);
-      Unix.dup2 saved Unix.stderr;
-      Unix.close fd;
-      Gclosure.set_exception_handler (fun _ -> ());
-      let ic = open_in file in
-      let err = really_input_string ic (in_channel_length ic) in
-      close_in ic;
-      Sys.remove file;
       if not (Check.contains err "-marker-of-the-original") then failwith ("stderr was: " ^ String.escaped err));
   Check.case "objects waiting for their deferred unref do not slow down every library call" (fun () ->
       (* The hardening issue's item 14: the entry safe point of every
@@ -178,30 +189,14 @@ let () =
          young exception and refill the minor heap, so it must be rooted
          across them: unrooted, the report reads the filler (shown with
          the root removed). Last case: OCaml's stderr stays closed. *)
-      let file = Filename.temp_file "gclosure" ".err" in
-      let fd = Unix.openfile file [ Unix.O_WRONLY; Unix.O_TRUNC ] 0o600 in
-      let saved = Unix.dup Unix.stderr in
-      close_out_noerr stderr (* OCaml's channel and fd 2 closed *);
-      Unix.dup2 fd Unix.stderr (* fd 2 again, for the library's report *);
-      Gclosure.set_exception_handler (fun _ ->
-          Gc.compact ();
-          for _ = 1 to 200_000 do
-            ignore (Sys.opaque_identity (Bytes.make 24 'y'))
-          done;
-          failwith "the handler fails too");
-      let o = Gobject.unsafe_create ~classe:"GCancellable" [] in
-      let callback =
-        Gobject.Closure.create (fun _ -> failwith (String.make (1 + Random.int 3) 'x' ^ "-marker-of-the-original"))
+      let err =
+        stderr_of_raising_callback ~close_ocaml_stderr:true (fun _ ->
+            Gc.compact ();
+            for _ = 1 to 200_000 do
+              ignore (Sys.opaque_identity (Bytes.make 24 'y'))
+            done;
+            failwith "the handler fails too")
       in
-      ignore (Gobject.Signal.connect_by_name o ~name:"cancelled" ~callback ~after:false);
-      ignore (Gobject.Signal.emit_by_name o ~name:"cancelled" ~params:[]);
-      Unix.dup2 saved Unix.stderr;
-      Unix.close fd;
-      Gclosure.set_exception_handler (fun _ -> ());
-      let ic = open_in file in
-      let err = really_input_string ic (in_channel_length ic) in
-      close_in ic;
-      Sys.remove file;
       if not (Check.contains err "exception in a callback: Failure(\"")
          || not (Check.contains err "-marker-of-the-original")
       then failwith ("stderr was: " ^ String.escaped err));
