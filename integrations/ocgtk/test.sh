@@ -128,17 +128,32 @@ REPRO_RESULTS=$res REPRO_RUNS=${OCGTK_REPRO_RUNS:-2} REPRO_TIMEOUT=${OCGTK_REPRO
   bash "$here/repro/run.sh" "$bin/extra/repro" "$variant"
 verdict() { sed -n "s/^REPRO $1 $variant: \([a-z]*\).*/\1/p" "$res"; }
 crashes() { sed -n "s/^REPRO $1 $variant: .*[( ]crash=\([0-9]*\).*/\1/p" "$res"; }
+ocaml_v=${ws##*-ocaml}
 if [ "$variant" = stock ]; then
-  # What stock ocgtk does here (OCaml 5.3.0, GLib 2.74, GTK 4.8); each of
-  # these reproduced in every run while this was written.
-  for c in gc-chain:hang thread-signal:abort destroy-young:crash destroy-kept:hang args-return-value:crash; do
+  # What stock ocgtk does here (GLib 2.74, GTK 4.8), per OCaml version; each
+  # of these reproduced in every run while this was written. OCaml 5.4.0
+  # fixed the deadlock of root removal from a GC finalizer (gc-chain
+  # completes there), and at a c=1 exit stock crashed in 0 of 45 runs on
+  # 5.4.1 (9 to 27 of 30 on 5.3.0).
+  case $ocaml_v in
+    5.3.*) hazards="gc-chain:hang thread-signal:abort destroy-young:crash destroy-kept:hang args-return-value:crash"
+           exit_hazard=yes ;;
+    5.4.*) hazards="thread-signal:abort destroy-young:crash destroy-kept:hang args-return-value:crash"
+           exit_hazard=no
+           echo "  on OCaml $ocaml_v stock's gc-chain is expected to complete (got $(verdict gc-chain)) and its c=1 exit to survive (crashes: $(crashes exit-domain))" ;;
+    *) hazards=""; exit_hazard=no
+       echo "  no expectations recorded for stock on OCaml $ocaml_v: its verdicts above are reported, not checked" ;;
+  esac
+  for c in $hazards; do
     check "stock shows hazard ${c%%:*}: ${c#*:} (got $(verdict "${c%%:*}"))" [ "$(verdict "${c%%:*}")" = "${c#*:}" ]
   done
-  # statistical: 9 to 27 of 30 runs crashed here with 2000 rounds of warm-up
-  # (the pure-OCaml control: 0 or 1 of 30, the runtime's own #14594)
-  cd_=$(crashes exit-domain); cc_=$(crashes exit-control)
-  check "stock crashes at c=1 exit with a working domain (${cd_:-0} crashes), more often than the pure-OCaml control (${cc_:-0})" \
-    test "${cd_:-0}" -ge 3 -a "${cd_:-0}" -gt "${cc_:-0}"
+  if [ "$exit_hazard" = yes ]; then
+    # statistical: 9 to 27 of 30 runs crashed here with 2000 rounds of
+    # warm-up (the pure-OCaml control: 0 or 1 of 30, the runtime's own #14594)
+    cd_=$(crashes exit-domain); cc_=$(crashes exit-control)
+    check "stock crashes at c=1 exit with a working domain (${cd_:-0} crashes), more often than the pure-OCaml control (${cc_:-0})" \
+      test "${cd_:-0}" -ge 3 -a "${cd_:-0}" -gt "${cc_:-0}"
+  fi
 fi
 if [ "$variant" = ours ]; then
   # The same workloads on ocgtk's closures moved onto this library: none
