@@ -140,7 +140,8 @@ if [ "$variant" = stock ]; then
            exit_hazard=yes ;;
     5.4.*) hazards="thread-signal:abort destroy-young:crash destroy-kept:hang args-return-value:crash"
            exit_hazard=no
-           echo "  on OCaml $ocaml_v stock's gc-chain is expected to complete (got $(verdict gc-chain)) and its c=1 exit to survive (crashes: $(crashes exit-domain))" ;;
+           cd_=$(crashes exit-domain)
+           echo "  on OCaml $ocaml_v stock's gc-chain is expected to complete (got $(verdict gc-chain)) and its c=1 exit to survive (got $(verdict exit-domain), ${cd_:-0} crashes)" ;;
     *) hazards=""; exit_hazard=no
        echo "  no expectations recorded for stock on OCaml $ocaml_v: its verdicts above are reported, not checked" ;;
   esac
