@@ -176,6 +176,24 @@ def find(table, key):
 # ---- the report ---------------------------------------------------------------
 
 
+def ocgtk_section(bench_dir):
+    """The ocgtk rows (bench/ocgtk.md, written by integrations/ocgtk/bench.sh),
+    as lines of a section of results.md; none when that file is missing."""
+    path = os.path.join(bench_dir, "ocgtk.md")
+    if not os.path.exists(path):
+        return []
+    lines = open(path).read().splitlines()
+    meta = [l for l in lines if l.startswith("- ")]
+    table = [l for l in lines if l.startswith("| ")]
+    out = ["## ocgtk stock against ocgtk on this library",
+           "",
+           "From [bench/ocgtk.md](ocgtk.md) (`integrations/ocgtk/bench.sh`, its own run: the same "
+           "workloads on ocgtk's public API, ocgtk built stock and on this library; ratio ours / stock, "
+           "a cost).",
+           ""]
+    return out + meta + [""] + table + [""]
+
+
 def main():
     ap = argparse.ArgumentParser()
     for a in ["raw", "callgrind", "md", "png", "command", "ocaml", "glib", "commit", "load"]:
@@ -291,6 +309,9 @@ def main():
       "of every handle for the baseline (g_closure_unref: closure freed, root removed), and "
       "g_closure_unref of every pure-C closure for the floor.")
     w("")
+
+    for line in ocgtk_section(os.path.dirname(os.path.abspath(__file__))):
+        w(line)
 
     # ---- analysis ----
     w("## Where the time goes (callgrind)")
