@@ -34,7 +34,7 @@ for i in $(seq 1 "$n"); do
     "$(($(date +%s) - start))" "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$log"
 done
 # Summary over this invocation's lines (those after its header).
-awk -v n="$n" '
+awk '
   /^#/ { streak = best = fails = runs = 0; next }
   $3 == "run" { runs++; if ($5 == "pass") { streak++; if (streak > best) best = streak } else { fails++; streak = 0 } }
   END { printf "flake: %d runs, %d failed, longest streak of passes %d\n", runs, fails, best }

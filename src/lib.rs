@@ -28,6 +28,7 @@
 //! ```
 //! Draining the deferred queue from any thread (it may run OCaml code):
 //! ```compile_fail,E0603
+//! // SAFETY: none; this must not compile (release_all is private).
 //! unsafe { ocaml_gclosure::deferred::release_all() };
 //! ```
 //! Reading the registry of roots directly:

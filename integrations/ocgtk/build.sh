@@ -50,7 +50,7 @@ ocgtk_configurator_source
 # "ours": this library installed into a prefix in the cache, found by the
 # ocgtk workspace through OCAMLPATH (gclosure.core and its gclosure.h).
 ocaml_v=$(ocamlopt -version)
-[ "$variant" = ours ] && ocgtk_install_gclosure
+[ "$variant" = ours ] && ocgtk_install_gclosure "$ocaml_v"
 key="$variant-$(ocgtk_source_hash)-$(ocgtk_layout_hash "$variant")-ocaml$ocaml_v"
 ws=$OCGTK_CACHE/ws-$key
 t0=$SECONDS

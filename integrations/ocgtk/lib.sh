@@ -173,12 +173,12 @@ ocgtk_link_core() {
 }
 
 # "ours": builds this repository's dune package and installs it into
-# $OCGTK_CACHE/gclosure-prefix-ocamlVERSION (the cargo build goes to
+# $OCGTK_CACHE/gclosure-prefix-ocaml$1, $1 the OCaml version (their
+# compiled interfaces differ; the cargo build goes to
 # OCAML_GCLOSURE_TARGET_DIR as usual), then puts it on OCAMLPATH for the
 # ocgtk workspace's build.
 ocgtk_install_gclosure() {
-  # one prefix per OCaml version: their compiled interfaces differ
-  local prefix=$OCGTK_CACHE/gclosure-prefix-ocaml$(ocamlopt -version)
+  local prefix=$OCGTK_CACHE/gclosure-prefix-ocaml$1
   ocgtk_say "installing this library (gclosure, gclosure.core) into $prefix"
   ( cd "$OCGTK_REPO_ROOT" && dune build @install 2>&1 | tail -n 20 &&
       dune install --prefix "$prefix" gclosure >/dev/null 2>&1 ) || ocgtk_die "dune build/install of gclosure failed"

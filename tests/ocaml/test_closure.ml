@@ -17,7 +17,7 @@ let stderr_of_raising_callback ?(close_ocaml_stderr = false) handler =
   if close_ocaml_stderr then close_out_noerr stderr (* OCaml's channel and fd 2 *);
   Unix.dup2 fd Unix.stderr;
   Gclosure.set_exception_handler handler;
-  let o = unsafe_create ~classe:"GCancellable" [] in
+  let o = cancellable () in
   let callback =
     Closure.create (fun _ -> failwith (String.make (1 + Random.int 3) 'x' ^ "-marker-of-the-original"))
   in
