@@ -22,6 +22,6 @@ fi
 
 mkdir -p docs
 echo "[demo] no display (or CI): running the counter app under Xvfb, scripted"
-exec xvfb-run -a -s '-screen 0 1024x768x24' "$app" \
+exec ./scripts/xvfb.sh "$app" \
   --scripted "${DEMO_CLICKS:-5}" --type "${DEMO_TEXT:-hello from OCaml}" \
   --screenshot docs/counter.png "$@"

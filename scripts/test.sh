@@ -79,7 +79,7 @@ suite() {
 
 # GTK needs a display: tests get their own Xvfb unless one is given.
 with_display() {
-  if [ -n "${DISPLAY:-}" ] && [ -z "${CI:-}" ]; then "$@"; else xvfb-run -a -s '-screen 0 1024x768x24' "$@"; fi
+  if [ -n "${DISPLAY:-}" ] && [ -z "${CI:-}" ]; then "$@"; else "$OCAML_GCLOSURE_ROOT/scripts/xvfb.sh" "$@"; fi
 }
 
 suite cargo "cargo test (Rust unit and integration tests)" \

@@ -28,7 +28,7 @@ finish() { echo "$name: $passed passed, $failed failed"; [ "$failed" -eq 0 ]; ex
 
 # GTK needs a display: the whole script runs under one Xvfb.
 if [ -z "${OCGTK_TEST_UNDER_XVFB:-}" ]; then
-  OCGTK_TEST_UNDER_XVFB=1 exec xvfb-run -a -s '-screen 0 1024x768x24' bash "$0" "$@"
+  OCGTK_TEST_UNDER_XVFB=1 exec "$here/../../scripts/xvfb.sh" bash "$0" "$@"
 fi
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

@@ -20,7 +20,7 @@ if ! dune build ./examples/counter/counter.exe 2>"$tmp/build.log"; then
 fi
 check "the counter app builds" true
 
-xvfb-run -a -s '-screen 0 1024x768x24' ./_build/default/examples/counter/counter.exe \
+"$root/scripts/xvfb.sh" ./_build/default/examples/counter/counter.exe \
   --scripted "$clicks" --type "$text" --screenshot "$tmp/counter.png" --timeout 120 \
   >"$tmp/out" 2>"$tmp/err"
 status=$?

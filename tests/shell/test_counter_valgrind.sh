@@ -40,7 +40,7 @@ echo "running under memcheck with $mode"
 
 t0=$SECONDS
 "${render[@]}" OCAMLRUNPARAM=s=4k \
-  xvfb-run -a -s '-screen 0 1024x768x24' \
+  "$root/scripts/xvfb.sh" \
   valgrind --tool=memcheck --error-exitcode=99 --child-silent-after-fork=yes \
     --suppressions=tests/valgrind/gtk.supp \
     --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \

@@ -151,7 +151,7 @@ done
 echo "--- main loop: $mainloop runs with c=1 and $mainloop with s=4k, under Xvfb"
 t0=$SECONDS
 export tmp
-xvfb-run -a -s '-screen 0 640x480x24' bash -c "source '$root/tests/shell/lib/exit_series.sh'
+XVFB_SCREEN=640x480x24 "$root/scripts/xvfb.sh" bash -c "source '$root/tests/shell/lib/exit_series.sh'
   series ours-mainloop-c1 $mainloop c=1 '$root/$bin/exit_mainloop.exe' &
   series ours-mainloop-s4k $mainloop s=4k '$root/$bin/exit_mainloop.exe'; wait"
 echo "  ($((SECONDS - t0)) s)"

@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --quiet --release --example rust_counter --example hello_rust --target-dir "${OCAML_GCLOSURE_TARGET_DIR:-target}" || exit 1
 bin="${OCAML_GCLOSURE_TARGET_DIR:-target}/release/examples/rust_counter"
-out=$(xvfb-run -a -s '-screen 0 1024x768x24' "$bin" --scripted 7 --type "typed from Rust" 2>&1); code=$?
+out=$(./scripts/xvfb.sh "$bin" --scripted 7 --type "typed from Rust" 2>&1); code=$?
 echo "$out" | grep -v 'session bus'
 pass=0; fail=0
 check() { if eval "$2"; then pass=$((pass+1)); echo "ok   $1"; else fail=$((fail+1)); echo "FAIL $1"; fi; }

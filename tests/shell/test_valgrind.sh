@@ -58,7 +58,7 @@ if dune build ./tests/ocaml/test_boundary.exe; then
   echo "--- valgrind memcheck: test_boundary.exe (BOUNDARY_FAILURES=2000, under Xvfb)"
   t0=$SECONDS
   BOUNDARY_FAILURES=2000 RUST_BACKTRACE=0 G_SLICE=always-malloc G_DEBUG=gc-friendly \
-    xvfb-run -a -s '-screen 0 640x480x24' \
+    XVFB_SCREEN=640x480x24 "$root/scripts/xvfb.sh" \
     valgrind --tool=memcheck --error-exitcode=99 \
       --leak-check=full --errors-for-leak-kinds=definite \
       --show-leak-kinds=definite --num-callers=40 \
@@ -79,7 +79,7 @@ fi
 # toplevels walked (tests/gtk4/test_toplevels.ml): no read of freed memory.
 if dune build ./tests/gtk4/test_toplevels.exe; then
   echo "--- valgrind memcheck: test_toplevels.exe (under Xvfb)"
-  RUST_BACKTRACE=0 G_SLICE=always-malloc xvfb-run -a -s '-screen 0 640x480x24' \
+  RUST_BACKTRACE=0 G_SLICE=always-malloc XVFB_SCREEN=640x480x24 "$root/scripts/xvfb.sh" \
     valgrind --tool=memcheck --error-exitcode=99 --num-callers=40 \
       --suppressions="$supp" --suppressions="$gtksupp" \
       _build/default/tests/gtk4/test_toplevels.exe >"$log" 2>&1

@@ -8,7 +8,7 @@
 # BIN_DIR holds the r_*.exe of one build (<workspace>/_build/default/extra/
 # repro); LABEL names the build in the output ("stock", "ours"). Without
 # CASE, every case runs. Needs a display for the GTK cases (run it under
-# xvfb-run). Run counts and timeouts: REPRO_RUNS (default 3; the exit case
+# scripts/xvfb.sh). Run counts and timeouts: REPRO_RUNS (default 3; the exit case
 # runs 15x that many times), REPRO_TIMEOUT (seconds, default 20: a run
 # still going then is a hang), REPRO_SLOW_TIMEOUT (for the timed cases,
 # which only measure, default 180).

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The run series of tests/shell/test_exit.sh, in a file of its own so that
-# a shell under xvfb-run can source it too. Needs $tmp.
+# a shell under scripts/xvfb.sh can source it too. Needs $tmp.
 
 # series NAME RUNS PARAM CMD...: runs CMD RUNS times in a row with
 # OCAMLRUNPARAM=PARAM, in $tmp/NAME.d with core dumps allowed. Writes
@@ -19,8 +19,9 @@ series() {
        OCAMLRUNPARAM=$param exec timeout -s ABRT 20 "$@") >/dev/null 2>"$tmp/$name.cur"
       rc=$?
       ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-      # The X server itself unreachable (another Xvfb took the display
-      # number): not a run of the program; run it again.
+      # The X server itself unreachable: not a run of the program; run it
+      # again. (scripts/xvfb.sh's -noreset removed the usual cause, a
+      # connection during the server's reset after its last client left.)
       grep -q 'cannot open display' "$tmp/$name.cur" || break
       rm -f "$tmp/$name.d"/core*; sleep 1
     done
