@@ -113,8 +113,18 @@ fn ocaml_major() -> u32 {
 
 fn main() {
     println!("cargo:rerun-if-changed=src/shim.c");
-    println!("cargo:rerun-if-env-changed=OCAMLOPT");
-    println!("cargo:rerun-if-env-changed=OCAML_GCLOSURE_CACHE");
+    // The variables that ocaml-sys's and ocaml-boxroot-sys's build scripts
+    // rerun on, plus ours. OCAMLOPT alone cannot say that the OCaml changed:
+    // .cargo/config.toml sets it to a wrapper whose path never changes, so
+    // scripts/setup.sh and ocaml-lib/core/build_rust.sh export
+    // OCAML_WHERE_PATH for the OCaml in use.
+    for var in ["OCAMLOPT", "OCAML_WHERE_PATH", "OCAML_VERSION", "OPAM_SWITCH_PREFIX", "OCAML_GCLOSURE_CACHE"] {
+        println!("cargo:rerun-if-env-changed={var}");
+    }
+    // src/lib.rs checks that ocaml-sys was built for this same OCaml.
+    // (OCAML_WHERE_PATH first, as they read it.)
+    let where_ = std::env::var("OCAML_WHERE_PATH").unwrap_or_else(|_| output(Command::new(ocamlopt()).arg("-where")));
+    println!("cargo:rustc-env=OCAML_GCLOSURE_OCAML_WHERE={where_}");
     compile_shim();
 
     let mut c_libs = output(Command::new(ocamlopt()).args(["-config-var", "native_c_libraries"]));

@@ -33,6 +33,7 @@
 #   OCAML_GCLOSURE_TARGET_DIR     cargo's target folder for that version:
 #                                 target/ for the default or PATH's OCaml,
 #                                 target/ocaml-VERSION/ for one asked for
+#   OCAML_WHERE_PATH              that OCaml's `ocamlopt -where` (for cargo)
 #   OCAMLOPT                      only re-pointed when it was already set
 
 set -euo pipefail
@@ -356,6 +357,10 @@ setup_main() {
     fi
   fi
   export OCAML_GCLOSURE_TARGET_DIR
+  # For cargo: ocaml-sys's and ocaml-boxroot-sys's build scripts compile C
+  # against this OCaml's headers and rerun when this variable changes (not
+  # when only PATH does), so a target folder never mixes two OCamls.
+  OCAML_WHERE_PATH=$(ocamlopt -where); export OCAML_WHERE_PATH
   if [ -n "${OCAMLOPT:-}" ]; then OCAMLOPT=$(command -v ocamlopt); export OCAMLOPT; fi
   say "setup done in $((SECONDS - t0)) s"
 }

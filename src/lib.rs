@@ -43,6 +43,35 @@
 
 #![warn(missing_docs)]
 
+// ocaml-sys and ocaml-boxroot-sys compile C against one OCaml's headers in
+// their build scripts, which cargo reruns only when OCAMLOPT,
+// OCAML_WHERE_PATH or OPAM_SWITCH_PREFIX change, not when PATH names another
+// OCaml. Their objects linked with another OCaml's runtime crash (a domain's
+// state differs between 5.3 and 5.4), so a build that would mix two OCamls
+// stops here, with what to do.
+const _: () = {
+    const fn same(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    assert!(
+        same(ocaml_sys::PATH, env!("OCAML_GCLOSURE_OCAML_WHERE")),
+        "ocaml-sys and ocaml-boxroot-sys were built for another OCaml than this build uses \
+         (cargo reruns their build scripts only when OCAMLOPT, OCAML_WHERE_PATH or OPAM_SWITCH_PREFIX change): \
+         run `cargo clean -p ocaml-sys -p ocaml-boxroot-sys`, or export OCAML_WHERE_PATH=\"$(ocamlopt -where)\""
+    );
+};
+
 mod boundary;
 mod capi;
 mod caml_boxed;

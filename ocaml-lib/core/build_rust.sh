@@ -21,6 +21,9 @@ case $flavour in
   gtk4) features=() ;;
   *) echo "build_rust.sh: unknown flavour $flavour (glib or gtk4)" >&2; exit 2 ;;
 esac
+# The OCaml dune builds with (PATH's): ocaml-sys's and ocaml-boxroot-sys's
+# build scripts rerun when this changes, so their C always matches it.
+OCAML_WHERE_PATH=$(ocamlopt -where); export OCAML_WHERE_PATH
 mkdir -p "$target"
 exec 9>"$target/.gclosure-archive.lock"
 flock 9

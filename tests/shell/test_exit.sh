@@ -35,6 +35,7 @@
 # control with c=1; EXIT_RUNS_SMALL (300) for receives and the control
 # with s=4k (which tears nothing down); EXIT_RUNS_MAINLOOP (100) for the
 # main loop (a GTK application starts in each run); BASELINE_RUNS (200).
+# Each series runs in EXIT_JOBS (3) streams at once (lib/exit_series.sh).
 #
 # The test can fail: EXIT_OURS=baseline runs the lablgtk-style baseline in
 # place of ours (a deliberately broken variant); its c=1 crashes carry its
@@ -99,7 +100,7 @@ exceeds() {
 
 show_run() { # NAME I EXE
   echo "  run $2 (run, exit code, milliseconds): $(grep "^$2 " "$tmp/$1.bad" 2>/dev/null)"
-  [ -e "$tmp/$1.d/core" ] || [ -e "$tmp/$1.core.$2" ] || [ -s "$tmp/$1.stack.$2" ] || echo "  (no core dump for this run)"
+  [ -e "$tmp/$1.core.$2" ] || [ -s "$tmp/$1.stack.$2" ] || echo "  (no core dump for this run)"
   echo "  stderr of run $2:"; head -c 1500 "$tmp/$1.err.$2" 2>/dev/null | sed 's/^/    | /'
   echo "  faulting thread:"; head -n 25 "$tmp/$1.stack.$2" 2>/dev/null | sed 's/^/    | /'
   if [ -e "$tmp/$1.core.$2" ]; then
@@ -135,7 +136,7 @@ fi
 
 for shape in makes app receives; do
   n=$runs; [ "$shape" = receives ] && n=$small
-  echo "--- shape $shape: $n runs each of ours and the control, c=1 and s=4k (two at a time)"
+  echo "--- shape $shape: $n runs each of ours and the control, c=1 and s=4k (two series at a time, ${EXIT_JOBS:-3} streams each)"
   t0=$SECONDS
   par series "ours-$shape-c1" "$n" c=1 "${ours_cmd[@]}" --shape "$shape"; p1=$!
   series "ours-$shape-s4k" "$n" s=4k "${ours_cmd[@]}" --shape "$shape"; wait "$p1"
@@ -160,16 +161,20 @@ verdict "main loop, OCAMLRUNPARAM=s=4k" ours-mainloop-s4k ctl-receives-s4k "$mai
 
 # The baseline: reported, and its crashes must not pass for the runtime's.
 echo "--- baseline (the lablgtk pattern; reported, not required): $baseline_runs runs per shape with c=1"
+# Its crashes are many on 5.3 (two of three runs): the stacks of the first
+# BASELINE_STACKS (15) cores per shape are read, enough to show the
+# classifier naming its frames.
 refused=0; cores=0
 for shape in makes app receives; do
-  series "base-$shape-c1" "$baseline_runs" c=1 "$root/$bin/exit_baseline.exe" --shape "$shape" 2>/dev/null
-  classify "base-$shape-c1"
-  echo "baseline, $shape, c=1: $n_bad/$baseline_runs bad, $n_ours with a frame of the baseline or GLib's signal code (or no core)"
+  EXIT_STACKS=${BASELINE_STACKS:-15} series "base-$shape-c1" "$baseline_runs" c=1 "$root/$bin/exit_baseline.exe" --shape "$shape" 2>/dev/null
+  n_bad=$(wc -l <"$tmp/base-$shape-c1.bad"); read_here=0; named_here=0
   for st in "$tmp"/base-"$shape"-c1.stack.*; do
     [ -s "$st" ] || continue
-    cores=$((cores + 1))
-    grep -qE "$ours_re" "$st" && refused=$((refused + 1))
+    read_here=$((read_here + 1))
+    grep -qE "$ours_re" "$st" && named_here=$((named_here + 1))
   done
+  echo "baseline, $shape, c=1: $n_bad/$baseline_runs bad; of the $read_here crash cores read, $named_here with a frame of the baseline or GLib's signal code"
+  cores=$((cores + read_here)); refused=$((refused + named_here))
 done
 if [ "$cores" -gt 0 ]; then
   if [ "$refused" -gt 0 ]; then
