@@ -136,12 +136,13 @@ fi
 
 for shape in makes app receives; do
   n=$runs; [ "$shape" = receives ] && n=$small
-  echo "--- shape $shape: $n runs each of ours and the control, c=1 and s=4k (two series at a time, ${EXIT_JOBS:-3} streams each)"
+  echo "--- shape $shape: $n runs each of ours and the control, c=1 and s=4k (the four series at once, ${EXIT_JOBS:-3} streams each)"
   t0=$SECONDS
-  par series "ours-$shape-c1" "$n" c=1 "${ours_cmd[@]}" --shape "$shape"; p1=$!
-  series "ours-$shape-s4k" "$n" s=4k "${ours_cmd[@]}" --shape "$shape"; wait "$p1"
-  par series "ctl-$shape-c1" "$n" c=1 "$root/$bin/exit_control.exe" --shape "$shape"; p1=$!
-  series "ctl-$shape-s4k" "$small" s=4k "$root/$bin/exit_control.exe" --shape "$shape"; wait "$p1"
+  # Ours and the control at the same time: the same load on both.
+  par series "ours-$shape-c1" "$n" c=1 "${ours_cmd[@]}" --shape "$shape"
+  par series "ours-$shape-s4k" "$n" s=4k "${ours_cmd[@]}" --shape "$shape"
+  par series "ctl-$shape-c1" "$n" c=1 "$root/$bin/exit_control.exe" --shape "$shape"
+  series "ctl-$shape-s4k" "$small" s=4k "$root/$bin/exit_control.exe" --shape "$shape"; wait
   echo "  ($((SECONDS - t0)) s)"
   verdict "$shape, OCAMLRUNPARAM=c=1" "ours-$shape-c1" "ctl-$shape-c1" "$n" "$ours_exe" "$bin/exit_control.exe"
   verdict "$shape, OCAMLRUNPARAM=s=4k" "ours-$shape-s4k" "ctl-$shape-s4k" "$n" "$ours_exe" "$bin/exit_control.exe" "$small"
@@ -166,7 +167,10 @@ echo "--- baseline (the lablgtk pattern; reported, not required): $baseline_runs
 # classifier naming its frames.
 refused=0; cores=0
 for shape in makes app receives; do
-  EXIT_STACKS=${BASELINE_STACKS:-15} series "base-$shape-c1" "$baseline_runs" c=1 "$root/$bin/exit_baseline.exe" --shape "$shape" 2>/dev/null
+  EXIT_STACKS=${BASELINE_STACKS:-15} par series "base-$shape-c1" "$baseline_runs" c=1 "$root/$bin/exit_baseline.exe" --shape "$shape" 2>/dev/null
+done
+wait
+for shape in makes app receives; do
   n_bad=$(wc -l <"$tmp/base-$shape-c1.bad"); read_here=0; named_here=0
   for st in "$tmp"/base-"$shape"-c1.stack.*; do
     [ -s "$st" ] || continue
