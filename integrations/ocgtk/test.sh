@@ -12,8 +12,9 @@
 #
 # Environment: OCGTK_SRC (see build.sh); OCGTK_SCREENSHOT_DIR (where the
 # counter's screenshot is kept, default a temporary folder);
-# OCGTK_REPRO_RUNS / OCGTK_REPRO_TIMEOUT (reproducer runs and hang timeout,
-# default 2 and 10 s). Last line: "ocgtk-<variant>: N passed, M failed".
+# OCGTK_REPRO_RUNS / OCGTK_REPRO_TIMEOUT / OCGTK_REPRO_STALL (reproducer
+# runs, hang timeout, and the seconds asleep without CPU that make a hang,
+# default 2, 10 s and none). Last line: "ocgtk-<variant>: N passed, M failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 variant=${1:-stock}
@@ -125,6 +126,7 @@ check "counter: the screenshot of its window is a PNG of at least 200x80" png_ok
 echo "--- reproducers of issue 13 on $variant (OCaml ${ws##*-ocaml})"
 res=$tmp/repro.txt; : >"$res"
 REPRO_RESULTS=$res REPRO_RUNS=${OCGTK_REPRO_RUNS:-2} REPRO_TIMEOUT=${OCGTK_REPRO_TIMEOUT:-10} \
+REPRO_STALL=${OCGTK_REPRO_STALL:-} \
   bash "$here/repro/run.sh" "$bin/extra/repro" "$variant"
 verdict() { sed -n "s/^REPRO $1 $variant: \([a-z]*\).*/\1/p" "$res"; }
 crashes() { sed -n "s/^REPRO $1 $variant: .*[( ]crash=\([0-9]*\).*/\1/p" "$res"; }

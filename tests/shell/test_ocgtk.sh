@@ -28,13 +28,14 @@ if [ -z "${OCGTK_SRC:-}" ] && [ ! -f "$tarball" ]; then
   if [ -n "${CI:-}" ]; then echo "test_ocgtk: 0 passed, 1 failed"; exit 1; fi
   echo "test_ocgtk: skipped"; exit 0
 fi
-# Stock: its hangs are detected by a 10 s timeout. Ours: a run is given
-# 60 s before it counts as a hang (a loaded machine must not fail it).
+# Stock: a run is a hang when it sleeps 3 s without using CPU (its
+# deadlocks), or after 10 s. Ours: a run is given 60 s before it counts as
+# a hang (a loaded machine must not fail it), with no stall rule.
 # The two run at the same time, each under an X server of its own (most of
 # stock's time is its hangs waiting out their timeout); their builds take
 # turns under build.sh's lock. Each one's output is shown when both end.
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
-OCAML_GCLOSURE_OCAML=$v OCGTK_REPRO_TIMEOUT=10 bash "$root/integrations/ocgtk/test.sh" stock >"$out/stock" 2>&1 &
+OCAML_GCLOSURE_OCAML=$v OCGTK_REPRO_TIMEOUT=10 OCGTK_REPRO_STALL=3 bash "$root/integrations/ocgtk/test.sh" stock >"$out/stock" 2>&1 &
 stock_pid=$!
 OCAML_GCLOSURE_OCAML=$v OCGTK_REPRO_TIMEOUT=60 bash "$root/integrations/ocgtk/test.sh" ours >"$out/ours" 2>&1
 ours_status=$?

@@ -8,10 +8,12 @@
 # BIN_DIR holds the r_*.exe of one build (<workspace>/_build/default/extra/
 # repro); LABEL names the build in the output ("stock", "ours"). Without
 # CASE, every case runs. Needs a display for the GTK cases (run it under
-# scripts/xvfb.sh). Run counts and timeouts: REPRO_RUNS (default 3; the exit case
-# runs 15x that many times), REPRO_TIMEOUT (seconds, default 20: a run
-# still going then is a hang), REPRO_SLOW_TIMEOUT (for the timed cases,
-# which only measure, default 180).
+# scripts/xvfb.sh). Run counts and timeouts: REPRO_RUNS (default 3; the
+# exit case runs 15x that many times), REPRO_TIMEOUT (seconds, default 20:
+# a run still going then is a hang), REPRO_STALL (seconds: a run asleep
+# that long without using CPU is a hang at once; unset: only the timeout;
+# every program here is busy until it ends), REPRO_SLOW_TIMEOUT (for the
+# timed cases, which only measure, default 180).
 #
 # Output: one "REPRO <case> <label>: <verdict> (<counts>)" line per case,
 # followed by the first failure's stack; the same lines without stacks go
@@ -44,6 +46,17 @@ stack_of_core() {
     grep -E '^#' | awk '!seen[$0]++' | sed 's/^/    /' | cut -c1-200 | head -n 30
 }
 
+# cpu_state PID: "STATE TICKS" of a live process (its state letter, and
+# the CPU time all its threads used, in clock ticks).
+cpu_state() {
+  local st
+  [ -n "$1" ] && st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  st=${st##*) }
+  # shellcheck disable=SC2086
+  set -- $st
+  echo "$1 $(( ${12} + ${13} ))"
+}
+
 # run_once EXE ENV ARGS...: runs one program; sets rc_kind (ok|hang|abort|
 # crash|wrong|other:N), out (its stdout+stderr file) and, for a failure,
 # stack (a file).
@@ -56,12 +69,21 @@ run_once() {
   # in the program's output, not in ours
   # shellcheck disable=SC2086
   ( env $envs "$bin/$exe" "$@"; exit $? ) >"$out" 2>&1 &
-  local pid=$! t=0 rc
-  while kill -0 "$pid" 2>/dev/null && [ "$t" -lt $((tmo * 10)) ]; do sleep 0.1; t=$((t + 1)); done
+  local pid=$! t=0 rc child="" ticks last="" still=0 why="after ${tmo} s without progress"
+  while kill -0 "$pid" 2>/dev/null && [ "$t" -lt $((tmo * 10)) ]; do
+    sleep 0.1; t=$((t + 1))
+    # With REPRO_STALL=S: a program asleep (state S) that used no CPU for
+    # S seconds is deadlocked; no need to wait for the timeout.
+    [ -n "${REPRO_STALL:-}" ] && [ $((t % 5)) -eq 0 ] || continue
+    [ -n "$child" ] || child=$(pgrep -P "$pid" | head -n 1)
+    ticks=$(cpu_state "$child") || continue
+    if [ "$ticks" = "$last" ] && [ "${ticks%% *}" = S ]; then still=$((still + 1)); else still=0; last=$ticks; fi
+    if [ $((still * 5)) -ge $((REPRO_STALL * 10)) ]; then why="asleep with no CPU progress for ${REPRO_STALL} s"; break; fi
+  done
   if kill -0 "$pid" 2>/dev/null; then
     rc_kind=hang
-    local child; child=$(pgrep -P "$pid" | head -n 1)
-    { echo "    main thread's stack after ${tmo} s without progress:"; stack_of_pid "${child:-$pid}"; } >"$stack"
+    [ -n "$child" ] || child=$(pgrep -P "$pid" | head -n 1)
+    { echo "    main thread's stack, $why:"; stack_of_pid "${child:-$pid}"; } >"$stack"
     kill -9 ${child:+"$child"} 2>/dev/null; wait "$pid" 2>/dev/null
     return
   fi
