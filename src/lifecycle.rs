@@ -424,6 +424,14 @@ pub mod presence {
         fence(Ordering::SeqCst);
     }
 
+    /// How many live threads other than `me` have ever entered the library
+    /// (a thread's record goes when the thread ends). Such a thread may be
+    /// inside a GLib emission of one of our closures right now.
+    pub fn others_known(me: *const AtomicU8) -> usize {
+        let all = THREADS.lock().unwrap_or_else(|e| e.into_inner());
+        all.iter().filter(|f| !std::ptr::eq(Arc::as_ptr(f), me)).count()
+    }
+
     /// How many threads other than `me` have one of the `bits` set now.
     pub fn others(bits: u8, me: *const AtomicU8) -> usize {
         let all = THREADS.lock().unwrap_or_else(|e| e.into_inner());

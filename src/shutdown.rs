@@ -5,13 +5,17 @@
 //!    which also waits until no other thread is inside the library): from
 //!    now on no closure is created and no invocation reaches OCaml;
 //! 2. every live closure is invalidated in the registry and, when the
-//!    calling domain is the only one running, on the GLib side too
-//!    (`g_closure_invalidate`: GLib disconnects its signal handlers). With
-//!    other domains running, GLib's own invalidation is skipped: GLib's
-//!    signal code aborts when a closure is invalidated on one thread while
-//!    another thread disconnects its handler (`invalid_closure_notify:
-//!    assertion failed: (handler != NULL)`), and the registry's
-//!    invalidation already keeps OCaml out;
+//!    calling thread is the only one that can be using our closures (its
+//!    domain is the only one running, and no other live thread has ever
+//!    entered the library), on the GLib side too (`g_closure_invalidate`:
+//!    GLib disconnects its signal handlers). Otherwise GLib's own
+//!    invalidation is skipped, and the registry's invalidation alone keeps
+//!    OCaml out (the handlers stay connected and do nothing). GLib is not
+//!    safe against a closure invalidated on one thread while another
+//!    thread disconnects its handler (`invalid_closure_notify: assertion
+//!    failed: (handler != NULL)`) or invokes it: a Rust thread emitting
+//!    while the `Runtime` dropped crashed in `g_closure_invoke` through a
+//!    NULL marshaller in 6 of 300 runs of tests/rust_end_of_life.rs;
 //! 3. every root and deferred reference is released, with the lock held,
 //!    and so are the roots of the OCaml values GLib still holds
 //!    (`GclosureCaml` boxes).
@@ -59,7 +63,9 @@ pub unsafe fn exit() {
 /// As [`shutdown`].
 unsafe fn release_everything() {
     // SAFETY: reads the runtime's domain counter; the runtime is alive.
-    if unsafe { gclosure_shim_domain_alone() } == 1 {
+    let alone = unsafe { gclosure_shim_domain_alone() } == 1
+        && lifecycle::presence::others_known(lifecycle::presence::mine()) == 0;
+    if alone {
         invalidate_in_glib();
     }
     // Registry side, for any entry whose closure was not made yet.
