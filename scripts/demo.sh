@@ -13,6 +13,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 set -euo pipefail
 cd "$OCAML_GCLOSURE_ROOT"
+use_build_dir_of_ocaml >&2
 dune build ./examples/counter/counter.exe
 app=./_build/default/examples/counter/counter.exe
 

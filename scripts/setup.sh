@@ -342,6 +342,25 @@ setup_ocaml() {
   OCAML_GCLOSURE_OCAML_VERSION=$OCAML_DEFAULT_VERSION
 }
 
+# Gives the OCaml in use its own dune _build, in the repository root (the
+# current folder). dune reruns everything for another OCaml (the Rust
+# archive's rules name the OCaml), but switching back and forth would
+# rebuild everything each time: the current _build is moved aside as
+# _build.ocaml-VERSION (_build.ocaml-unknown when it has no stamp) and
+# brought back when its version returns. Used by test.sh and demo.sh.
+use_build_dir_of_ocaml() {
+  local want=$OCAML_GCLOSURE_OCAML_VERSION stamp=_build/.ocaml-gclosure-ocaml have
+  have=$(cat "$stamp" 2>/dev/null || true)
+  [ -d _build ] && [ "$have" = "$want" ] && return 0
+  if [ -d _build ]; then
+    have=${have:-unknown}
+    rm -rf "_build.ocaml-$have" && mv _build "_build.ocaml-$have"
+    echo "=== _build was made with OCaml $have: kept aside as _build.ocaml-$have"
+  fi
+  [ -d "_build.ocaml-$want" ] && mv "_build.ocaml-$want" _build
+  mkdir -p _build && echo "$want" >"$stamp"
+}
+
 setup_main() {
   local t0=$SECONDS
   setup_debian_packages

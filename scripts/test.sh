@@ -34,25 +34,8 @@ cd "$OCAML_GCLOSURE_ROOT" || exit 1
 printf '=== OCaml %s (%s), dune %s, cargo target %s\n' "$OCAML_GCLOSURE_OCAML_VERSION" \
   "$(command -v ocamlopt)" "$(dune --version)" "$OCAML_GCLOSURE_TARGET_DIR"
 
-# dune's _build belongs to one OCaml: dune rebuilds its OCaml objects when
-# the compiler changes, but not the Rust archive and the flags that its own
-# rules made (it does not rerun a rule when only the environment changed).
-# So each version gets its own _build: the current one is moved aside as
-# _build.ocaml-VERSION (_build.ocaml-unknown when it has no stamp) and
-# brought back when its version returns.
-switch_build_dir() {
-  local want=$OCAML_GCLOSURE_OCAML_VERSION stamp=_build/.ocaml-gclosure-ocaml have
-  have=$(cat "$stamp" 2>/dev/null || true)
-  [ -d _build ] && [ "$have" = "$want" ] && return 0
-  if [ -d _build ]; then
-    have=${have:-unknown}
-    rm -rf "_build.ocaml-$have" && mv _build "_build.ocaml-$have"
-    echo "=== _build was made with OCaml $have: kept aside as _build.ocaml-$have"
-  fi
-  [ -d "_build.ocaml-$want" ] && mv "_build.ocaml-$want" _build
-  mkdir -p _build && echo "$want" >"$stamp"
-}
-switch_build_dir
+# Each OCaml version its own _build (setup.sh).
+use_build_dir_of_ocaml
 
 # Suites append "what | baseline: ... | ocaml-gclosure: ..." lines here
 # (test_stress.sh, test_threads_hazard.sh); they are shown at the end.
