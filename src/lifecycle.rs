@@ -134,7 +134,7 @@ fn park_if_exiting() {
 /// order: see [`begin_exit`]). Open: `Ok`. Closed: `Err` (or `Ok` for
 /// [`Accept::AnyButExit`]). Exiting: parks a thread that would go back to
 /// OCaml and is not the exiter; `Err` for others.
-#[inline]
+#[inline(always)]
 pub fn enter(accept: Accept) -> Result<Inside, Refused> {
     count_in();
     let inside = Inside { _not_send: std::marker::PhantomData };
@@ -184,7 +184,7 @@ pub fn suspend() -> Suspended {
 /// return ([`begin_exit`]): OCaml 5.4's exit with `c=1` ends a domain that
 /// runs OCaml code with `pthread_exit`, whose forced unwind must not cross
 /// the library's frames; back from its callback, the thread parks instead.
-#[inline]
+#[inline(always)]
 pub fn suspend_for_callback() -> Suspended {
     let depth = DEPTH.with(|d| d.replace(0));
     CALLBACKS.with(|c| c.set(c.get() + 1));
@@ -193,7 +193,7 @@ pub fn suspend_for_callback() -> Suspended {
 }
 
 impl Drop for Suspended {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
         if self.callback {
             CALLBACKS.with(|c| c.set(c.get() - 1));
@@ -212,7 +212,7 @@ impl Drop for Suspended {
 /// (`None` when it does). The wait is not counted as inside: the lock may
 /// be held by the exiting thread, which waits for the count. The caller
 /// checks the state again once it has the lock.
-#[inline]
+#[inline(always)]
 pub fn lock_for_call() -> Option<lock::Acquired> {
     if lock::held() {
         return None;
