@@ -87,15 +87,31 @@ pub(crate) enum Marshal {
 /// As [`create`]; for `Marshal::Meta`, `meta` is a marshaller that calls
 /// [`invoke`] and `data` is valid for it for the closure's life.
 pub(crate) unsafe fn create_raw(callback: Root, how: Marshal) -> Result<*mut GClosure, ClosedError> {
-    let key = REGISTRY.insert_with(|| {
-        lifecycle::is_open().then(|| CallbackRoot { root: callback, closure: AtomicPtr::new(std::ptr::null_mut()) })
-    })?;
-    // SAFETY: the shim makes a plain GClosure whose data is the key, an
-    // integer that GLib never dereferences.
-    let c = unsafe { gclosure_shim_closure_new(key as gpointer) };
-    // SAFETY: `c` is a fresh closure we own; marshal and notifier have the
+    // SAFETY: the shim makes a plain floating GClosure; its data is set
+    // below, before anything can invoke it or call a notifier.
+    let c = unsafe { gclosure_shim_closure_new(std::ptr::null_mut()) };
+    // The entry knows its closure from the start (for shutdown's GLib-side
+    // invalidation, see `shutdown`).
+    let key = match REGISTRY.insert_with(|| {
+        lifecycle::is_open().then(|| CallbackRoot { root: callback, closure: AtomicPtr::new(c) })
+    }) {
+        Ok(key) => key,
+        Err(closed) => {
+            // SAFETY: `c` is the fresh floating closure made above, with no
+            // notifier: sinking and dropping it frees it.
+            unsafe {
+                gobj::g_closure_ref(c);
+                gobj::g_closure_sink(c);
+                gobj::g_closure_unref(c);
+            }
+            return Err(closed);
+        }
+    };
+    // SAFETY: `c` is a fresh closure we own; its data is the key, an
+    // integer that GLib never dereferences; marshal and notifiers have the
     // signatures GLib expects.
     unsafe {
+        gclosure_shim_closure_set_data(c, key as gpointer);
         match how {
             Marshal::Default => gobj::g_closure_set_marshal(c, Some(marshal)),
             Marshal::Meta { meta, data } => gobj::g_closure_set_meta_marshal(c, data, meta),
@@ -103,10 +119,8 @@ pub(crate) unsafe fn create_raw(callback: Root, how: Marshal) -> Result<*mut GCl
         gobj::g_closure_add_invalidate_notifier(c, key as gpointer, Some(on_invalidate));
         // GLib skips invalidation when two threads drop the last two
         // references at once; finalization is never skipped.
-        gobj::g_closure_add_finalize_notifier(c, key as gpointer, Some(on_invalidate));
+        gobj::g_closure_add_finalize_notifier(c, key as gpointer, Some(on_finalize));
     }
-    // For shutdown's GLib-side invalidation (see `shutdown`).
-    REGISTRY.with_live(key, |cb| cb.closure.store(c, Ordering::Release));
     Ok(c)
 }
 
@@ -122,10 +136,20 @@ pub unsafe fn create_glib(callback: Root) -> Result<glib::Closure, ClosedError> 
     Ok(unsafe { glib::Closure::from_glib_none(c.ptr()) })
 }
 
-/// GLib's invalidate (and finalize) notifier: only the state flip and the
-/// queueing; the second call for a closure does nothing.
+/// GLib's invalidate notifier: only the state flip and the queueing; a
+/// second call for a closure does nothing.
 unsafe extern "C" fn on_invalidate(data: gpointer, _closure: *mut GClosure) {
     REGISTRY.invalidate(data as Key);
+}
+
+/// GLib's finalize notifier: [`on_invalidate`], unless GLib invalidated the
+/// closure before (then `on_invalidate` has run and returned: the usual
+/// case, which costs no registry lock).
+unsafe extern "C" fn on_finalize(data: gpointer, closure: *mut GClosure) {
+    // SAFETY: GLib passes the closure being finalized, still allocated.
+    if unsafe { gclosure_shim_closure_is_invalid(closure) } == 0 {
+        REGISTRY.invalidate(data as Key);
+    }
 }
 
 /// The marshaller of every closure. A panic never leaves it (GLib's frames
@@ -293,6 +317,8 @@ extern "C" {
     pub(crate) fn gclosure_shim_closure_try_ref(closure: *mut GClosure) -> std::ffi::c_int;
     fn gclosure_shim_closure_new(data: gpointer) -> *mut GClosure;
     fn gclosure_shim_closure_data(closure: *mut GClosure) -> gpointer;
+    fn gclosure_shim_closure_set_data(closure: *mut GClosure, data: gpointer);
+    fn gclosure_shim_closure_is_invalid(closure: *mut GClosure) -> std::ffi::c_int;
 }
 
 static HANDLER: AtomicPtr<sys::Value> = AtomicPtr::new(std::ptr::null_mut());

@@ -18,6 +18,8 @@ use std::sync::Mutex;
 use glib::gobject_ffi::GValue;
 use glib::gobject_ffi::{GClosure, GObject};
 
+use crate::spare::Spare;
+
 /// One reference to drop.
 pub enum Deferred {
     /// A `g_object_unref`.
@@ -45,6 +47,9 @@ unsafe impl Send for Deferred {}
 static CLOSURES: Mutex<Vec<OwnedClosure>> = Mutex::new(Vec::new());
 static OTHERS: Mutex<Vec<Deferred>> = Mutex::new(Vec::new());
 static QUEUED_CLOSURES: AtomicUsize = AtomicUsize::new(0);
+/// The queues' buffers, kept between bursts (see `spare`).
+static SPARE_CLOSURES: Spare<OwnedClosure> = Spare::new();
+static SPARE_OTHERS: Spare<Deferred> = Spare::new();
 static QUEUED_OTHERS: AtomicUsize = AtomicUsize::new(0);
 
 /// One closure reference waiting in the queue.
@@ -93,16 +98,24 @@ pub fn has_queued_closures() -> bool {
 /// # Safety
 /// The caller holds the domain lock and is not inside a GC finalizer.
 pub unsafe fn release_closures() -> usize {
-    let closures = {
-        let mut q = lock(&CLOSURES);
-        QUEUED_CLOSURES.store(0, Ordering::Release);
-        std::mem::take(&mut *q)
-    };
-    for c in &closures {
+    let mut closures = swap_out(&CLOSURES, &QUEUED_CLOSURES, &SPARE_CLOSURES);
+    let n = closures.len();
+    for c in closures.drain(..) {
         // SAFETY: each owns one reference (pushed by its handle's finalizer).
         unsafe { glib::gobject_ffi::g_closure_unref(c.0) };
     }
-    closures.len()
+    SPARE_CLOSURES.keep(closures);
+    n
+}
+
+/// The queue `q`'s contents, leaving it the spare buffer (empty) for the
+/// pushes that follow.
+fn swap_out<T>(q: &Mutex<Vec<T>>, queued: &AtomicUsize, spare: &Spare<T>) -> Vec<T> {
+    let mut batch = spare.take();
+    let mut q = lock(q);
+    queued.store(0, Ordering::Release);
+    std::mem::swap(&mut *q, &mut batch);
+    batch
 }
 
 /// Drops every queued reference; returns how many.
@@ -114,13 +127,9 @@ pub unsafe fn release_closures() -> usize {
 pub unsafe fn release_all() -> usize {
     // SAFETY: forwarded precondition.
     let closures = unsafe { release_closures() };
-    let items = {
-        let mut q = lock(&OTHERS);
-        QUEUED_OTHERS.store(0, Ordering::Release);
-        std::mem::take(&mut *q)
-    };
+    let mut items = swap_out(&OTHERS, &QUEUED_OTHERS, &SPARE_OTHERS);
     let n = items.len();
-    for d in items {
+    for d in items.drain(..) {
         match d {
             Deferred::Object(o) if needs_gtk_thread(o) => hand_to_main_context(o),
             // SAFETY: the variant owns this reference (pushed by its handle's finalizer).
@@ -139,6 +148,7 @@ pub unsafe fn release_all() -> usize {
             Deferred::Notify(f, data) => unsafe { f(data) },
         }
     }
+    SPARE_OTHERS.keep(items);
     n + closures
 }
 

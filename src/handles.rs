@@ -9,7 +9,8 @@
 //!
 //! A block can move (minor GC), so an external never keeps a pointer into
 //! one: it reads the GObject or GClosure out at entry and takes its own
-//! reference ([`ObjRef`], [`ClosureRef`]).
+//! reference ([`ObjRef`], [`ClosureRef`]), or, for the one external whose
+//! body can run no OCaml code, borrows the handle's ([`Borrowed`]).
 
 use std::ptr::NonNull;
 
@@ -142,6 +143,54 @@ impl Ret for ObjRef {
     unsafe fn into_ocaml(self) -> Res<Val> {
         // SAFETY: domain lock held (precondition); the block takes the reference.
         Ok(unsafe { custom_block(ObjHandle { ptr: self.into_raw() }) })
+    }
+}
+
+// ---- borrowed handles --------------------------------------------------------
+
+/// A GObject or GClosure read from its handle for the time of one
+/// external's body, without a reference of its own: two atomic operations
+/// fewer per argument than [`ObjRef`] and [`ClosureRef`].
+///
+/// Only for an external whose body can run no OCaml code, allocates nothing
+/// in the OCaml heap and never gives up the domain lock. The handle's own
+/// reference is then dropped by nobody before the body returns: a handle's
+/// reference is dropped only after its finalizer ran (the block was dead),
+/// and only at a safe point; the argument's block is alive, and no minor GC
+/// or major cycle can end without this domain while it holds its lock and
+/// runs no OCaml code. `Gobject.Signal.connect_by_name` is the one such
+/// external (GLib's connect calls no code of its caller's), and the
+/// lifecycle's hot path (bench/analysis.md). Not `Clone`, not `Send`:
+/// it cannot leave the body.
+pub struct Borrowed<T>(NonNull<T>, std::marker::PhantomData<*mut T>);
+
+impl<T> Borrowed<T> {
+    /// The object or closure, for the body's GLib calls.
+    pub fn ptr(&self) -> *mut T {
+        self.0.as_ptr()
+    }
+}
+
+impl Borrowed<GObject> {
+    /// The object's class.
+    pub fn class(&self) -> glib::Type {
+        crate::gtype::class_of(self.ptr())
+    }
+}
+
+impl Arg for Borrowed<GObject> {
+    unsafe fn read(v: Val, _: &'static str, _: &'static str) -> Res<Self> {
+        // SAFETY: `v` is an ObjHandle block, whose reference keeps the
+        // object alive for the body (see the type's documentation).
+        unsafe { Ok(Borrowed(NonNull::new_unchecked((*block_data::<ObjHandle>(v)).ptr), std::marker::PhantomData)) }
+    }
+}
+
+impl Arg for Borrowed<GClosure> {
+    unsafe fn read(v: Val, _: &'static str, _: &'static str) -> Res<Self> {
+        // SAFETY: `v` is a ClosureHandle block, whose reference keeps the
+        // closure alive for the body (see the type's documentation).
+        unsafe { Ok(Borrowed(NonNull::new_unchecked((*block_data::<ClosureHandle>(v)).ptr), std::marker::PhantomData)) }
     }
 }
 

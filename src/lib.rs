@@ -90,5 +90,6 @@ mod registry;
 mod safepoint;
 mod shutdown;
 mod signals;
+mod spare;
 
 pub use embed::{connect_closure, stats, Callback, Error, Runtime, Stats};

@@ -22,6 +22,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::RwLock;
 
+use crate::spare::{self, Spare};
+
 /// A closure's identity as GLib sees it: slot index in the low 32 bits,
 /// the slot's generation in the high 32 bits. Never 0, so it fits in a
 /// non-null `gpointer`. A key whose slot has been reused is stale: every
@@ -78,6 +80,9 @@ pub struct Registry<P> {
     inner: RwLock<Slots<P>>,
     /// Length of the queue, readable without the lock (the safe-point check).
     queued: AtomicUsize,
+    /// The buffer [`drain_with`](Self::drain_with) hands payloads back in,
+    /// kept between bursts.
+    out: Spare<P>,
 }
 
 // Keys travel through GLib as a `gpointer`: they need 64 bits.
@@ -107,6 +112,7 @@ impl<P> Registry<P> {
         Registry {
             inner: RwLock::new(Slots { slots: Vec::new(), free: Vec::new(), queue: Vec::new(), stats: zero_stats() }),
             queued: AtomicUsize::new(0),
+            out: Spare::new(),
         }
     }
 
@@ -203,35 +209,56 @@ impl<P> Registry<P> {
     /// Takes every queued entry out: Invalidated → Released, the slot freed
     /// for reuse with a new generation. Returns the payloads for the caller
     /// to drop at a safe point (the registry's locks are not held then).
+    #[cfg(test)]
     pub fn drain(&self) -> Vec<P> {
-        if !self.has_queued() {
-            return Vec::new();
-        }
-        let mut guard = self.write();
-        let s = &mut *guard;
-        let keys = std::mem::take(&mut s.queue);
-        self.queued.store(0, Ordering::Release);
-        let mut out = Vec::with_capacity(keys.len());
-        for key in keys {
-            let (index, generation) = split(key);
-            let slot = &mut s.slots[index];
-            if slot.generation != generation || slot.state != State::Invalidated {
-                continue;
-            }
-            slot.state = State::Released;
-            if let Some(p) = slot.payload.take() {
-                out.push(p);
-            }
-            s.stats.pending_release -= 1;
-            s.stats.released += 1;
-            // A slot whose generation would wrap is retired, never reused:
-            // a stale key of its first life must not match a later one.
-            if slot.generation < MAX_GENERATION {
-                slot.generation += 1;
-                s.free.push(index as u32);
-            }
-        }
+        let mut out = Vec::new();
+        self.drain_with(|p| out.push(p));
         out
+    }
+
+    /// [`drain`](Self::drain), handing each payload to `release` once the
+    /// registry's lock is released; returns how many. Its buffers (the
+    /// queue and the payloads' list) are kept for the next burst (see
+    /// `spare`), so a drain in steady state allocates nothing.
+    pub fn drain_with(&self, mut release: impl FnMut(P)) -> usize {
+        if !self.has_queued() {
+            return 0;
+        }
+        let mut out = self.out.take();
+        {
+            let mut guard = self.write();
+            let Slots { slots, free, queue, stats } = &mut *guard;
+            self.queued.store(0, Ordering::Release);
+            out.reserve(queue.len());
+            for key in queue.drain(..) {
+                let (index, generation) = split(key);
+                let slot = &mut slots[index];
+                if slot.generation != generation || slot.state != State::Invalidated {
+                    continue;
+                }
+                slot.state = State::Released;
+                if let Some(p) = slot.payload.take() {
+                    out.push(p);
+                }
+                stats.pending_release -= 1;
+                stats.released += 1;
+                // A slot whose generation would wrap is retired, never reused:
+                // a stale key of its first life must not match a later one.
+                if slot.generation < MAX_GENERATION {
+                    slot.generation += 1;
+                    free.push(index as u32);
+                }
+            }
+            if queue.capacity() > spare::KEPT {
+                queue.shrink_to(spare::KEPT);
+            }
+        }
+        let n = out.len();
+        for p in out.drain(..) {
+            release(p);
+        }
+        self.out.keep(out);
+        n
     }
 
     /// Runs `f` on the payload of every live entry, under the read lock (so

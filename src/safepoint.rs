@@ -23,7 +23,7 @@ pub unsafe fn at_entry() {
     if REGISTRY.has_queued() || deferred::has_queued_closures() {
         // SAFETY: forwarded precondition.
         unsafe { deferred::release_closures() };
-        drop(REGISTRY.drain()); // boxroot_delete for each, with the lock held
+        REGISTRY.drain_with(drop); // boxroot_delete for each, with the domain lock held
     }
 }
 
@@ -51,9 +51,7 @@ pub unsafe fn flush() {
     loop {
         // SAFETY: forwarded precondition.
         let refs = unsafe { deferred::release_all() };
-        let roots = REGISTRY.drain();
-        let n = roots.len();
-        drop(roots); // boxroot_delete for each, with the lock held
+        let n = REGISTRY.drain_with(drop); // boxroot_delete for each, with the domain lock held
         if refs == 0 && n == 0 && !REGISTRY.has_queued() && !deferred::has_queued() {
             break;
         }

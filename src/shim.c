@@ -46,6 +46,21 @@ GClosure *gclosure_shim_closure_new(gpointer data)
   return g_closure_new_simple(sizeof(GClosure), data);
 }
 
+/* Sets the data of a closure made by gclosure_shim_closure_new, before
+   anything can invoke it or call its notifiers. */
+void gclosure_shim_closure_set_data(GClosure *closure, gpointer data)
+{
+  closure->data = data;
+}
+
+/* Whether GLib has invalidated `closure`. From a finalize notifier: true
+   means its invalidate notifiers have all returned (the invalidating
+   thread holds a reference while it calls them). */
+int gclosure_shim_closure_is_invalid(GClosure *closure)
+{
+  return closure->is_invalid;
+}
+
 /* The data of a closure made by gclosure_shim_closure_new. */
 gpointer gclosure_shim_closure_data(GClosure *closure)
 {

@@ -6,18 +6,21 @@ use glib::translate::{FromGlib, ToGlibPtrMut};
 use crate::boundary::{invalid, Text};
 use crate::boundary::externals;
 use crate::gvalue::{self, Data};
-use crate::handles::{ClosureRef, ObjRef};
+use crate::handles::{Borrowed, ObjRef};
+use glib::gobject_ffi::{GClosure, GObject};
 
 /// `G_SIGNAL_TYPE_STATIC_SCOPE`, a flag bit GLib may set in signal types.
 const STATIC_SCOPE: glib::ffi::GType = 1;
 
 externals! {
-    /// `Gobject.Signal.connect_by_name`.
+    /// `Gobject.Signal.connect_by_name`. Its body runs no OCaml code (GLib's
+    /// connect calls none), so object and closure are only borrowed.
     fn ml_gobject_signal_connect_by_name("Gobject.Signal.connect_by_name")
-        (o: ObjRef, name: Text, callback: ClosureRef, after: bool) -> isize {
+        (o: Borrowed<GObject>, name: Text, callback: Borrowed<GClosure>, after: bool) -> isize {
         let (id, detail) = crate::signals::parse(F, o.class(), name.as_cstr())?;
-        // SAFETY: live object and closure (referenced at entry); `id` and
-        // `detail` are valid for the object's class (parsed above).
+        // SAFETY: live object and closure (their handles' references, which
+        // nothing drops during this body); `id` and `detail` are valid for
+        // the object's class (parsed above).
         let h = unsafe { gobj::g_signal_connect_closure_by_id(o.ptr() as *mut _, id, detail, callback.ptr(), after as i32) };
         Ok(h as isize)
     }
