@@ -10,7 +10,9 @@
 //! 2. **Arguments are owned or validated at entry** ([`Arg`]), before any
 //!    call that could run OCaml code or allocate: strings are copied and
 //!    checked for NUL bytes (and UTF-8 where GLib needs text), objects and
-//!    closures are referenced, OCaml values that must survive are rooted.
+//!    closures are referenced (only borrowed by an external whose body can
+//!    run no OCaml code: `handles::Borrowed`), OCaml values that must
+//!    survive are rooted.
 //!    Nothing keeps a pointer into an OCaml block after that. No argument
 //!    is rooted otherwise: reading them allocates nothing.
 //! 3. **Panics never cross the boundary**: they become `Failure "<function>:
