@@ -24,6 +24,7 @@ use ocaml::sys;
 use crate::handles::{ArgvHandle, ClosureRef};
 use crate::invocation::Invocation;
 use crate::lifecycle::{self, Accept};
+use crate::lock;
 use crate::registry::{ClosedError, Key, Registry};
 use crate::safepoint;
 
@@ -92,9 +93,11 @@ pub(crate) unsafe fn create_raw(callback: Root, how: Marshal) -> Result<*mut GCl
     let c = unsafe { gclosure_shim_closure_new(std::ptr::null_mut()) };
     // The entry knows its closure from the start (for shutdown's GLib-side
     // invalidation, see `shutdown`).
-    let key = match REGISTRY.insert_with(|| {
-        lifecycle::is_open().then(|| CallbackRoot { root: callback, closure: AtomicPtr::new(c) })
-    }) {
+    // SAFETY: domain lock held (precondition): no unlocked registry read runs.
+    let inserted = unsafe {
+        REGISTRY.insert_with(|| lifecycle::is_open().then(|| CallbackRoot { root: callback, closure: AtomicPtr::new(c) }))
+    };
+    let key = match inserted {
         Ok(key) => key,
         Err(closed) => {
             // SAFETY: `c` is the fresh floating closure made above, with no
@@ -267,10 +270,18 @@ pub(crate) unsafe fn invoke<A: ArgvBuilder>(
     let Some(held) = (unsafe { argv.build(running.invocation()) }) else { return };
     // Then read the root and call at once: no allocation in between, so the
     // callback value cannot move or die before caml_callback roots it.
-    let Some(f) = REGISTRY.with_live(key, |r| {
-        // SAFETY: domain lock held (checked above).
-        unsafe { r.root.get() }
-    }) else {
+    // SAFETY (both closures): domain lock held (checked above).
+    let read = |r: &CallbackRoot| unsafe { r.root.get() };
+    // When this domain is the only one, its lock (held) already keeps the
+    // registry's writers out: no lock to take, no atomic read-modify-write.
+    let f = if lock::domain_alone() {
+        // SAFETY: this thread holds the only running domain's lock, and the
+        // registry's writers run only under a domain lock.
+        unsafe { REGISTRY.with_live_unlocked(key, read) }
+    } else {
+        REGISTRY.with_live(key, read)
+    };
+    let Some(f) = f else {
         return; // invalidated or released: do nothing, result stays default
     };
     let res = {

@@ -9,6 +9,8 @@
 use std::cell::Cell;
 
 extern "C" {
+    /// 1 when the calling domain is the only OCaml domain running.
+    fn gclosure_shim_domain_alone() -> std::ffi::c_int;
     fn gclosure_shim_domain_lock_held() -> std::ffi::c_int;
     fn gclosure_shim_thread_register() -> std::ffi::c_int;
     fn gclosure_shim_thread_unregister() -> std::ffi::c_int;
@@ -49,6 +51,17 @@ pub fn held() -> bool {
     // SAFETY: the shim only reads OCaml's thread-local domain-state pointer,
     // which is valid to read from any thread at any time.
     unsafe { gclosure_shim_domain_lock_held() != 0 }
+}
+
+/// True when the calling domain is the only OCaml domain running (always
+/// on OCaml 4.14). Read with the domain lock held, it means no other
+/// domain runs concurrently until this thread runs OCaml code or gives the
+/// lock up: the rule of the runtime's own `caml_domain_alone` fast paths
+/// (`caml/domain.h`).
+#[inline(always)]
+pub fn domain_alone() -> bool {
+    // SAFETY: the shim reads the runtime's atomic domain counter.
+    unsafe { gclosure_shim_domain_alone() == 1 }
 }
 
 /// True when the calling thread holds a domain lock that the library did

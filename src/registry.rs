@@ -19,10 +19,11 @@
 //! The registry is generic over the payload so that its state machine and
 //! its races can be tested without an OCaml runtime.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::RwLock;
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Mutex, RwLock};
 
-use crate::spare::{self, Spare};
+use crate::spare::Spare;
 
 /// A closure's identity as GLib sees it: slot index in the low 32 bits,
 /// the slot's generation in the high 32 bits. Never 0, so it fits in a
@@ -30,7 +31,8 @@ use crate::spare::{self, Spare};
 /// operation on it does nothing.
 pub type Key = u64;
 
-/// Where an entry is in its life.
+/// Where an entry is in its life (stored as a `u8` in each slot).
+#[cfg(test)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
     /// Invocations call the payload.
@@ -61,29 +63,72 @@ pub struct Stats {
 pub struct ClosedError;
 
 struct Slot<P> {
+    /// Written only under the write lock.
     generation: u32,
-    state: State,
+    /// A [`State`] as `u8`: changed under the write lock, or by
+    /// [`Registry::invalidate`]'s compare-and-swap under the read lock.
+    state: AtomicU8,
+    /// Written only under the write lock.
     payload: Option<P>,
 }
 
+const LIVE: u8 = 0;
+const INVALIDATED: u8 = 1;
+const RELEASED: u8 = 2;
+
+#[cfg(test)]
+fn state_of(s: u8) -> State {
+    match s {
+        LIVE => State::Live,
+        INVALIDATED => State::Invalidated,
+        _ => State::Released,
+    }
+}
+
+/// The slots and the list of free ones: their *structure* (a slot pushed,
+/// a payload stored or taken, a generation bumped) changes only under the
+/// write lock.
 struct Slots<P> {
     slots: Vec<Slot<P>>,
     free: Vec<u32>,
-    /// Invalidated keys waiting for [`Registry::drain`] (under the same
-    /// lock as the states: one lock per transition).
-    queue: Vec<Key>,
+}
+
+/// The release queue and the counters, under their own mutex (taken after
+/// the slots' lock, never before).
+struct Queue {
+    /// Invalidated keys waiting for [`Registry::drain_with`].
+    keys: Vec<Key>,
     stats: Stats,
 }
 
 /// A table of entries keyed by [`Key`]; see the module documentation.
+///
+/// Locking: `lock` guards `slots` (readers: [`with_live`](Self::with_live),
+/// [`invalidate`](Self::invalidate), [`for_each_live`](Self::for_each_live);
+/// writers: [`insert_with`](Self::insert_with), [`drain_with`](Self::drain_with)),
+/// then `queue` guards the queue and the counters. One more reader takes no
+/// lock: [`with_live_unlocked`](Self::with_live_unlocked), the marshaller's
+/// when its domain is the only one, which relies on the callers of the two
+/// writers holding a domain lock (their precondition).
 pub struct Registry<P> {
-    inner: RwLock<Slots<P>>,
+    lock: RwLock<()>,
+    slots: UnsafeCell<Slots<P>>,
+    queue: Mutex<Queue>,
     /// Length of the queue, readable without the lock (the safe-point check).
     queued: AtomicUsize,
-    /// The buffer [`drain_with`](Self::drain_with) hands payloads back in,
-    /// kept between bursts.
+    /// The buffers [`drain_with`](Self::drain_with) uses, kept between bursts.
     out: Spare<P>,
+    keys: Spare<Key>,
 }
+
+// SAFETY: `slots` is reached only as the locking rules above allow: shared
+// references under `lock` (read) or by `with_live_unlocked` (whose callers
+// exclude the writers), a unique one under `lock` (write). Payloads are
+// moved in and out by whichever thread writes, and read from any: they
+// must be Send and Sync, as in a `RwLock<Vec<P>>`.
+unsafe impl<P: Send + Sync> Sync for Registry<P> {}
+// SAFETY: as above; moving the registry moves its payloads.
+unsafe impl<P: Send> Send for Registry<P> {}
 
 // Keys travel through GLib as a `gpointer`: they need 64 bits.
 #[cfg(not(target_pointer_width = "64"))]
@@ -110,60 +155,102 @@ impl<P> Registry<P> {
     /// An empty, open registry.
     pub const fn new() -> Self {
         Registry {
-            inner: RwLock::new(Slots { slots: Vec::new(), free: Vec::new(), queue: Vec::new(), stats: zero_stats() }),
+            lock: RwLock::new(()),
+            slots: UnsafeCell::new(Slots { slots: Vec::new(), free: Vec::new() }),
+            queue: Mutex::new(Queue { keys: Vec::new(), stats: zero_stats() }),
             queued: AtomicUsize::new(0),
             out: Spare::new(),
+            keys: Spare::new(),
         }
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Slots<P>> {
-        self.inner.read().unwrap_or_else(|e| e.into_inner())
+    /// The slots, shared, for the life of the read guard `_g`.
+    fn read<'a>(&'a self, _g: &'a std::sync::RwLockReadGuard<'a, ()>) -> &'a Slots<P> {
+        // SAFETY: the read lock is held: no writer holds a unique reference.
+        unsafe { &*self.slots.get() }
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Slots<P>> {
-        self.inner.write().unwrap_or_else(|e| e.into_inner())
+    fn read_lock(&self) -> std::sync::RwLockReadGuard<'_, ()> {
+        self.lock.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write_lock(&self) -> std::sync::RwLockWriteGuard<'_, ()> {
+        self.lock.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Stores a live entry and returns its key, or refuses when `make`
     /// answers `None`.
     ///
     /// `make` runs under the registry's write lock, which
-    /// [`invalidate_all`](Self::invalidate_all) also takes: the library's
-    /// shutdown changes its state first, then invalidates every entry, so a
-    /// `make` that checks the state either refuses or makes an entry that
-    /// the shutdown will see. No payload escapes the shutdown's release.
-    pub fn insert_with(&self, make: impl FnOnce() -> Option<P>) -> Result<Key, ClosedError> {
-        let mut s = self.write();
+    /// [`invalidate_all`](Self::invalidate_all)'s read lock waits for: the
+    /// library's shutdown changes its state first, then invalidates every
+    /// entry, so a `make` that checks the state either refuses or makes an
+    /// entry that the shutdown will see. No payload escapes the shutdown's
+    /// release.
+    ///
+    /// # Safety
+    /// No [`with_live_unlocked`](Self::with_live_unlocked) runs meanwhile
+    /// (in the library: the caller holds a domain lock).
+    pub unsafe fn insert_with(&self, make: impl FnOnce() -> Option<P>) -> Result<Key, ClosedError> {
+        let _w = self.write_lock();
+        // SAFETY: write lock held, and no unlocked reader (precondition).
+        let s = unsafe { &mut *self.slots.get() };
         let payload = Some(make().ok_or(ClosedError)?);
-        s.stats.created += 1;
-        s.stats.live += 1;
-        if let Some(index) = s.free.pop() {
+        let key = if let Some(index) = s.free.pop() {
             let slot = &mut s.slots[index as usize];
-            slot.state = State::Live;
             slot.payload = payload;
-            Ok(join(index as usize, slot.generation))
+            slot.state.store(LIVE, Ordering::Release);
+            join(index as usize, slot.generation)
         } else {
             let index = s.slots.len();
             assert!(index < u32::MAX as usize, "registry full");
-            s.slots.push(Slot { generation: 0, state: State::Live, payload });
-            Ok(join(index, 0))
-        }
+            s.slots.push(Slot { generation: 0, state: AtomicU8::new(LIVE), payload });
+            join(index, 0)
+        };
+        let mut q = self.queue();
+        q.stats.created += 1;
+        q.stats.live += 1;
+        Ok(key)
     }
 
     /// [`insert_with`](Self::insert_with) for a payload already made.
     #[cfg(test)]
     pub fn insert(&self, payload: P) -> Result<Key, ClosedError> {
-        self.insert_with(|| Some(payload))
+        // SAFETY: the tests make no unlocked read meanwhile.
+        unsafe { self.insert_with(|| Some(payload)) }
     }
 
     /// Runs `f` on the payload of a live entry, under the registry's read
     /// lock (so `f` must be short and must not call back into the registry).
     /// `None` for a stale key or an entry that is not live.
     pub fn with_live<R>(&self, key: Key, f: impl FnOnce(&P) -> R) -> Option<R> {
+        let g = self.read_lock();
+        Self::live_in(self.read(&g), key, f)
+    }
+
+    /// [`with_live`](Self::with_live) without the lock: no atomic
+    /// read-modify-write, the marshaller's path when one domain runs.
+    ///
+    /// # Safety
+    /// Neither [`insert_with`](Self::insert_with) nor
+    /// [`drain_with`](Self::drain_with) runs meanwhile: in the library, the
+    /// caller holds the domain lock of the only domain running, and those
+    /// two run only under a domain lock. ([`invalidate`](Self::invalidate)
+    /// may: it changes a state atomically and nothing else of the slots.)
+    pub unsafe fn with_live_unlocked<R>(&self, key: Key, f: impl FnOnce(&P) -> R) -> Option<R> {
+        // SAFETY: no writer runs (precondition); the other readers share.
+        Self::live_in(unsafe { &*self.slots.get() }, key, f)
+    }
+
+    #[inline(always)]
+    fn live_in<R>(s: &Slots<P>, key: Key, f: impl FnOnce(&P) -> R) -> Option<R> {
         let (index, generation) = split(key);
-        let s = self.read();
         let slot = s.slots.get(index)?;
-        if slot.generation != generation || slot.state != State::Live {
+        if slot.generation != generation || slot.state.load(Ordering::Acquire) != LIVE {
             return None;
         }
         slot.payload.as_ref().map(f)
@@ -173,9 +260,9 @@ impl<P> Registry<P> {
     #[cfg(test)]
     pub fn state(&self, key: Key) -> State {
         let (index, generation) = split(key);
-        let s = self.read();
-        match s.slots.get(index) {
-            Some(slot) if slot.generation == generation => slot.state,
+        let g = self.read_lock();
+        match self.read(&g).slots.get(index) {
+            Some(slot) if slot.generation == generation => state_of(slot.state.load(Ordering::Acquire)),
             _ => State::Released,
         }
     }
@@ -185,23 +272,24 @@ impl<P> Registry<P> {
     /// no OCaml or GLib call. Returns whether this call did the transition.
     pub fn invalidate(&self, key: Key) -> bool {
         let (index, generation) = split(key);
-        let mut guard = self.write();
-        let s = &mut *guard;
-        match s.slots.get_mut(index) {
-            Some(slot) if slot.generation == generation && slot.state == State::Live => {
-                slot.state = State::Invalidated;
-            }
+        let g = self.read_lock();
+        let s = self.read(&g);
+        match s.slots.get(index) {
+            Some(slot)
+                if slot.generation == generation
+                    && slot.state.compare_exchange(LIVE, INVALIDATED, Ordering::AcqRel, Ordering::Acquire).is_ok() => {}
             _ => return false,
         }
-        s.stats.live -= 1;
-        s.stats.pending_release += 1;
-        s.stats.invalidated += 1;
-        s.queue.push(key);
-        self.queued.store(s.queue.len(), Ordering::Release);
+        let mut q = self.queue();
+        q.stats.live -= 1;
+        q.stats.pending_release += 1;
+        q.stats.invalidated += 1;
+        q.keys.push(key);
+        self.queued.store(q.keys.len(), Ordering::Release);
         true
     }
 
-    /// Whether some payload waits for [`drain`](Self::drain) (one atomic load).
+    /// Whether some payload waits for [`drain_with`](Self::drain_with) (one atomic load).
     pub fn has_queued(&self) -> bool {
         self.queued.load(Ordering::Acquire) > 0
     }
@@ -212,36 +300,47 @@ impl<P> Registry<P> {
     #[cfg(test)]
     pub fn drain(&self) -> Vec<P> {
         let mut out = Vec::new();
-        self.drain_with(|p| out.push(p));
+        // SAFETY: the tests make no unlocked read meanwhile.
+        unsafe { self.drain_with(|p| out.push(p)) };
         out
     }
 
-    /// [`drain`](Self::drain), handing each payload to `release` once the
-    /// registry's lock is released; returns how many. Its buffers (the
-    /// queue and the payloads' list) are kept for the next burst (see
-    /// `spare`), so a drain in steady state allocates nothing.
-    pub fn drain_with(&self, mut release: impl FnMut(P)) -> usize {
+    /// Takes every queued entry out (Invalidated → Released, the slot freed
+    /// for reuse with a new generation), and hands each payload to
+    /// `release` once the registry's locks are released; returns how many.
+    /// Its buffers are kept for the next burst (see `spare`), so a drain in
+    /// steady state allocates nothing.
+    ///
+    /// # Safety
+    /// As [`insert_with`](Self::insert_with): no unlocked read meanwhile.
+    pub unsafe fn drain_with(&self, mut release: impl FnMut(P)) -> usize {
         if !self.has_queued() {
             return 0;
         }
         let mut out = self.out.take();
+        let mut keys = self.keys.take();
         {
-            let mut guard = self.write();
-            let Slots { slots, free, queue, stats } = &mut *guard;
-            self.queued.store(0, Ordering::Release);
-            out.reserve(queue.len());
-            for key in queue.drain(..) {
+            let _w = self.write_lock();
+            // SAFETY: write lock held, and no unlocked reader (precondition).
+            let Slots { slots, free } = unsafe { &mut *self.slots.get() };
+            {
+                let mut q = self.queue();
+                std::mem::swap(&mut q.keys, &mut keys);
+                self.queued.store(0, Ordering::Release);
+            }
+            out.reserve(keys.len());
+            let mut released = 0;
+            for key in keys.drain(..) {
                 let (index, generation) = split(key);
                 let slot = &mut slots[index];
-                if slot.generation != generation || slot.state != State::Invalidated {
+                if slot.generation != generation || slot.state.load(Ordering::Acquire) != INVALIDATED {
                     continue;
                 }
-                slot.state = State::Released;
+                slot.state.store(RELEASED, Ordering::Release);
                 if let Some(p) = slot.payload.take() {
                     out.push(p);
                 }
-                stats.pending_release -= 1;
-                stats.released += 1;
+                released += 1;
                 // A slot whose generation would wrap is retired, never reused:
                 // a stale key of its first life must not match a later one.
                 if slot.generation < MAX_GENERATION {
@@ -249,10 +348,11 @@ impl<P> Registry<P> {
                     free.push(index as u32);
                 }
             }
-            if queue.capacity() > spare::KEPT {
-                queue.shrink_to(spare::KEPT);
-            }
+            let mut q = self.queue();
+            q.stats.pending_release -= released;
+            q.stats.released += released;
         }
+        self.keys.keep(keys);
         let n = out.len();
         for p in out.drain(..) {
             release(p);
@@ -261,12 +361,13 @@ impl<P> Registry<P> {
         n
     }
 
-    /// Runs `f` on the payload of every live entry, under the read lock (so
-    /// no entry can leave the live state meanwhile: [`invalidate`](Self::invalidate)
-    /// waits). `f` must be short and must not call back into the registry.
+    /// Runs `f` on the payload of every live entry, under the read lock. An
+    /// entry may be invalidated meanwhile (its payload stays until a drain,
+    /// which waits for the lock). `f` must be short and must not call back
+    /// into the registry.
     pub fn for_each_live(&self, mut f: impl FnMut(&P)) {
-        let s = self.read();
-        for slot in s.slots.iter().filter(|slot| slot.state == State::Live) {
+        let g = self.read_lock();
+        for slot in self.read(&g).slots.iter().filter(|slot| slot.state.load(Ordering::Acquire) == LIVE) {
             if let Some(p) = &slot.payload {
                 f(p);
             }
@@ -277,11 +378,12 @@ impl<P> Registry<P> {
     /// returning their keys. Shutdown's first step.
     pub fn invalidate_all(&self) -> Vec<Key> {
         let keys: Vec<Key> = {
-            let s = self.read();
-            s.slots
+            let g = self.read_lock();
+            self.read(&g)
+                .slots
                 .iter()
                 .enumerate()
-                .filter(|(_, slot)| slot.state == State::Live)
+                .filter(|(_, slot)| slot.state.load(Ordering::Acquire) == LIVE)
                 .map(|(i, slot)| join(i, slot.generation))
                 .collect()
         };
@@ -290,7 +392,7 @@ impl<P> Registry<P> {
 
     /// The counters, read together.
     pub fn stats(&self) -> Stats {
-        self.read().stats
+        self.queue().stats
     }
 }
 
@@ -298,7 +400,9 @@ impl<P> Registry<P> {
 impl<P> Registry<P> {
     /// Sets the generation of slot `index` (tests of the wraparound).
     fn set_generation(&self, index: usize, generation: u32) {
-        self.write().slots[index].generation = generation;
+        let _w = self.write_lock();
+        // SAFETY: write lock held; the tests make no unlocked read.
+        unsafe { (&mut (*self.slots.get()).slots)[index].generation = generation };
     }
 }
 
@@ -360,7 +464,9 @@ mod tests {
         let keys: Vec<_> = (0..10).map(|_| r.insert(Counted(drops.clone())).unwrap()).collect();
         r.invalidate(keys[3]);
         assert_eq!(r.invalidate_all().len(), 9);
-        assert_eq!(r.insert_with(|| None::<Counted>).err(), Some(ClosedError), "make refused: no entry");
+        // SAFETY: no unlocked read in this test.
+        let refused = unsafe { r.insert_with(|| None::<Counted>) };
+        assert_eq!(refused.err(), Some(ClosedError), "make refused: no entry");
         drop(r.drain());
         assert_eq!(drops.load(Ordering::SeqCst), 10, "10 drained");
         let s = r.stats();
@@ -459,5 +565,38 @@ mod tests {
         r.drain();
         reader.join().unwrap();
         assert_eq!(r.stats().released, 10_000);
+    }
+
+    #[test]
+    fn unlocked_reads_race_only_with_invalidate() {
+        // The library's rule: one thread (the only domain's lock holder)
+        // inserts, drains and reads without the lock; other threads (GLib's)
+        // only invalidate.
+        let r = Arc::new(Registry::new());
+        let keys: Vec<Key> = (0..20_000).map(|i| r.insert(i).unwrap()).collect();
+        let invalidator = {
+            let (r, keys) = (r.clone(), keys.clone());
+            std::thread::spawn(move || keys.iter().filter(|&&k| r.invalidate(k)).count())
+        };
+        let mut seen = 0usize;
+        for round in 0..20 {
+            for (i, &k) in keys.iter().enumerate() {
+                // SAFETY: this thread is the only one that inserts or drains.
+                if let Some(v) = unsafe { r.with_live_unlocked(k, |p| *p) } {
+                    assert_eq!(v, i, "a live key answers with its own payload");
+                    seen += 1;
+                }
+            }
+            drop(r.drain());
+            let k = r.insert(usize::MAX - round).unwrap();
+            // SAFETY: as above.
+            assert_eq!(unsafe { r.with_live_unlocked(k, |p| *p) }, Some(usize::MAX - round));
+        }
+        assert_eq!(invalidator.join().unwrap(), 20_000, "each key invalidated once, by the other thread");
+        drop(r.drain());
+        let s = r.stats();
+        assert_eq!((s.live, s.pending_release, s.released), (20, 0, 20_000));
+        // How many reads found their entry still live depends on timing.
+        let _ = seen;
     }
 }

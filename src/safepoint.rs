@@ -23,7 +23,9 @@ pub unsafe fn at_entry() {
     if REGISTRY.has_queued() || deferred::has_queued_closures() {
         // SAFETY: forwarded precondition.
         unsafe { deferred::release_closures() };
-        REGISTRY.drain_with(drop); // boxroot_delete for each, with the domain lock held
+        // SAFETY: domain lock held (precondition): no unlocked registry read
+        // runs. boxroot_delete for each, with the domain lock held.
+        unsafe { REGISTRY.drain_with(drop) };
     }
 }
 
@@ -51,7 +53,8 @@ pub unsafe fn flush() {
     loop {
         // SAFETY: forwarded precondition.
         let refs = unsafe { deferred::release_all() };
-        let n = REGISTRY.drain_with(drop); // boxroot_delete for each, with the domain lock held
+        // SAFETY: as in `at_entry`.
+        let n = unsafe { REGISTRY.drain_with(drop) };
         if refs == 0 && n == 0 && !REGISTRY.has_queued() && !deferred::has_queued() {
             break;
         }

@@ -26,11 +26,6 @@ use crate::closure::REGISTRY;
 use crate::lifecycle::{self, Life};
 use crate::safepoint;
 
-extern "C" {
-    /// 1 when the calling domain is the only OCaml domain running.
-    fn gclosure_shim_domain_alone() -> std::ffi::c_int;
-}
-
 /// Explicit shutdown (`Gclosure.shutdown`, dropping the Rust `Runtime`):
 /// Open → Closed, then steps 2 and 3. Idempotent.
 ///
@@ -62,8 +57,7 @@ pub unsafe fn exit() {
 /// # Safety
 /// As [`shutdown`].
 unsafe fn release_everything() {
-    // SAFETY: reads the runtime's domain counter; the runtime is alive.
-    let alone = unsafe { gclosure_shim_domain_alone() } == 1
+    let alone = crate::lock::domain_alone()
         && lifecycle::presence::others_known(lifecycle::presence::mine()) == 0;
     if alone {
         invalidate_in_glib();
