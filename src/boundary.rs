@@ -11,8 +11,8 @@
 //!    call that could run OCaml code or allocate: strings are copied and
 //!    checked for NUL bytes (and UTF-8 where GLib needs text), objects and
 //!    closures are referenced (only borrowed by an external whose body can
-//!    run no OCaml code: `handles::Borrowed`), OCaml values that must
-//!    survive are rooted.
+//!    run no OCaml code: `handles::Borrowed`, [`BorrowedBytes`]), OCaml
+//!    values that must survive are rooted.
 //!    Nothing keeps a pointer into an OCaml block after that. No argument
 //!    is rooted otherwise: reading them allocates nothing.
 //! 3. **Panics never cross the boundary**: they become `Failure "<function>:
@@ -265,6 +265,37 @@ impl Arg for Text {
     unsafe fn read(v: Val, func: &'static str, name: &'static str) -> Res<Self> {
         // SAFETY: `v` is a string (precondition).
         unsafe { with_bytes(v, |b| Text::new(func, name, b)) }
+    }
+}
+
+/// A string argument borrowed, not copied, for the one external whose body
+/// runs no OCaml code and allocates nothing in the OCaml heap
+/// (`Gobject.Signal.connect_by_name`, see `handles::Borrowed`): nothing can
+/// move the string meanwhile. Checked only when used ([`Self::text`]):
+/// a signal name already known is matched byte for byte instead.
+pub struct BorrowedBytes {
+    ptr: *const u8,
+    len: usize,
+}
+
+impl BorrowedBytes {
+    /// The bytes, for the body's time.
+    pub fn bytes(&self) -> &[u8] {
+        // SAFETY: the string cannot move or die before the body returns
+        // (the type's rule), and `ptr`/`len` are its data.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+
+    /// Copied and checked as [`Text`] (errors name `what`).
+    pub fn text(&self, func: &str, what: &str) -> Res<Text> {
+        Text::new(func, what, self.bytes())
+    }
+}
+
+impl Arg for BorrowedBytes {
+    unsafe fn read(v: Val, _: &'static str, _: &'static str) -> Res<Self> {
+        // SAFETY: `v` is a string (precondition).
+        unsafe { Ok(BorrowedBytes { ptr: sys::string_val(v) as *const u8, len: sys::caml_string_length(v) }) }
     }
 }
 

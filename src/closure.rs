@@ -142,7 +142,21 @@ pub unsafe fn create_glib(callback: Root) -> Result<glib::Closure, ClosedError> 
 /// GLib's invalidate notifier: only the state flip and the queueing; a
 /// second call for a closure does nothing.
 unsafe extern "C" fn on_invalidate(data: gpointer, _closure: *mut GClosure) {
-    REGISTRY.invalidate(data as Key);
+    invalidate(data as Key);
+}
+
+/// The registry's Live → Invalidated, without the slots' lock on a thread
+/// that holds the only running domain's lock (a safe point's unref: the
+/// usual case), with it elsewhere (GLib's threads).
+#[inline(always)]
+fn invalidate(key: Key) {
+    if lock::held() && lock::domain_alone() {
+        // SAFETY: this thread holds the only running domain's lock, and the
+        // registry's writers run only under a domain lock.
+        unsafe { REGISTRY.invalidate_unlocked(key) };
+    } else {
+        REGISTRY.invalidate(key);
+    }
 }
 
 /// GLib's finalize notifier: [`on_invalidate`], unless GLib invalidated the
@@ -151,7 +165,7 @@ unsafe extern "C" fn on_invalidate(data: gpointer, _closure: *mut GClosure) {
 unsafe extern "C" fn on_finalize(data: gpointer, closure: *mut GClosure) {
     // SAFETY: GLib passes the closure being finalized, still allocated.
     if unsafe { gclosure_shim_closure_is_invalid(closure) } == 0 {
-        REGISTRY.invalidate(data as Key);
+        invalidate(data as Key);
     }
 }
 

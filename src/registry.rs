@@ -91,6 +91,10 @@ fn state_of(s: u8) -> State {
 struct Slots<P> {
     slots: Vec<Slot<P>>,
     free: Vec<u32>,
+    /// Entries inserted, payloads drained, since the start (the other
+    /// counters follow from these and [`Queue::invalidated`]).
+    created: usize,
+    released: usize,
 }
 
 /// The release queue and the counters, under their own mutex (taken after
@@ -98,7 +102,8 @@ struct Slots<P> {
 struct Queue {
     /// Invalidated keys waiting for [`Registry::drain_with`].
     keys: Vec<Key>,
-    stats: Stats,
+    /// Entries invalidated since the start.
+    invalidated: usize,
 }
 
 /// A table of entries keyed by [`Key`]; see the module documentation.
@@ -156,8 +161,8 @@ impl<P> Registry<P> {
     pub const fn new() -> Self {
         Registry {
             lock: RwLock::new(()),
-            slots: UnsafeCell::new(Slots { slots: Vec::new(), free: Vec::new() }),
-            queue: Mutex::new(Queue { keys: Vec::new(), stats: zero_stats() }),
+            slots: UnsafeCell::new(Slots { slots: Vec::new(), free: Vec::new(), created: 0, released: 0 }),
+            queue: Mutex::new(Queue { keys: Vec::new(), invalidated: 0 }),
             queued: AtomicUsize::new(0),
             out: Spare::new(),
             keys: Spare::new(),
@@ -211,9 +216,7 @@ impl<P> Registry<P> {
             s.slots.push(Slot { generation: 0, state: AtomicU8::new(LIVE), payload });
             join(index, 0)
         };
-        let mut q = self.queue();
-        q.stats.created += 1;
-        q.stats.live += 1;
+        s.created += 1;
         Ok(key)
     }
 
@@ -271,9 +274,26 @@ impl<P> Registry<P> {
     /// an entry already invalidated or released. Safe from any thread; makes
     /// no OCaml or GLib call. Returns whether this call did the transition.
     pub fn invalidate(&self, key: Key) -> bool {
-        let (index, generation) = split(key);
         let g = self.read_lock();
-        let s = self.read(&g);
+        self.invalidate_in(self.read(&g), key)
+    }
+
+    /// [`invalidate`](Self::invalidate) without the slots' lock (the
+    /// queue's mutex is still taken): a GLib notifier's path on the thread
+    /// that holds the only running domain's lock.
+    ///
+    /// # Safety
+    /// As [`with_live_unlocked`](Self::with_live_unlocked): neither
+    /// [`insert_with`](Self::insert_with) nor [`drain_with`](Self::drain_with)
+    /// runs meanwhile.
+    pub unsafe fn invalidate_unlocked(&self, key: Key) -> bool {
+        // SAFETY: no writer runs (precondition); the other readers share.
+        self.invalidate_in(unsafe { &*self.slots.get() }, key)
+    }
+
+    #[inline(always)]
+    fn invalidate_in(&self, s: &Slots<P>, key: Key) -> bool {
+        let (index, generation) = split(key);
         match s.slots.get(index) {
             Some(slot)
                 if slot.generation == generation
@@ -281,9 +301,7 @@ impl<P> Registry<P> {
             _ => return false,
         }
         let mut q = self.queue();
-        q.stats.live -= 1;
-        q.stats.pending_release += 1;
-        q.stats.invalidated += 1;
+        q.invalidated += 1;
         q.keys.push(key);
         self.queued.store(q.keys.len(), Ordering::Release);
         true
@@ -322,7 +340,7 @@ impl<P> Registry<P> {
         {
             let _w = self.write_lock();
             // SAFETY: write lock held, and no unlocked reader (precondition).
-            let Slots { slots, free } = unsafe { &mut *self.slots.get() };
+            let Slots { slots, free, released: released_total, .. } = unsafe { &mut *self.slots.get() };
             {
                 let mut q = self.queue();
                 std::mem::swap(&mut q.keys, &mut keys);
@@ -348,9 +366,7 @@ impl<P> Registry<P> {
                     free.push(index as u32);
                 }
             }
-            let mut q = self.queue();
-            q.stats.pending_release -= released;
-            q.stats.released += released;
+            *released_total += released;
         }
         self.keys.keep(keys);
         let n = out.len();
@@ -392,7 +408,16 @@ impl<P> Registry<P> {
 
     /// The counters, read together.
     pub fn stats(&self) -> Stats {
-        self.queue().stats
+        let g = self.read_lock();
+        let s = self.read(&g);
+        let invalidated = self.queue().invalidated;
+        Stats {
+            live: s.created - invalidated,
+            pending_release: invalidated - s.released,
+            released: s.released,
+            invalidated,
+            created: s.created,
+        }
     }
 }
 
@@ -406,9 +431,6 @@ impl<P> Registry<P> {
     }
 }
 
-const fn zero_stats() -> Stats {
-    Stats { live: 0, pending_release: 0, released: 0, invalidated: 0, created: 0 }
-}
 
 #[cfg(test)]
 mod tests {

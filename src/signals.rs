@@ -50,6 +50,16 @@ thread_local! {
     static REMEMBERED: RefCell<Remembered> = const { RefCell::new(Remembered { answers: [EMPTY; SLOTS], next: 0 }) };
 }
 
+/// [`parse`] for a name not checked yet: a name this thread already knows
+/// for `t` is answered without a copy; any other is checked as text (NUL
+/// bytes, UTF-8: errors name the argument `name`) before GLib sees it.
+pub fn parse_bytes(func: &str, t: glib::Type, name: &crate::boundary::BorrowedBytes) -> Result<(u32, u32), GcError> {
+    if let Some(found) = recall(t.into_glib(), name.bytes()) {
+        return Ok(found);
+    }
+    parse(func, t, name.text(func, "name")?.as_cstr())
+}
+
 /// The signal id and detail quark of `name` (`"clicked"`, `"notify::label"`)
 /// on instances of type `t`, or an error naming both.
 pub fn parse(func: &str, t: glib::Type, name: &std::ffi::CStr) -> Result<(u32, u32), GcError> {

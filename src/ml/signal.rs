@@ -3,7 +3,7 @@
 use glib::gobject_ffi as gobj;
 use glib::translate::{FromGlib, ToGlibPtrMut};
 
-use crate::boundary::{invalid, Text};
+use crate::boundary::{invalid, BorrowedBytes, Text};
 use crate::boundary::externals;
 use crate::gvalue::{self, Data};
 use crate::handles::{Borrowed, ObjRef};
@@ -14,10 +14,10 @@ const STATIC_SCOPE: glib::ffi::GType = 1;
 
 externals! {
     /// `Gobject.Signal.connect_by_name`. Its body runs no OCaml code (GLib's
-    /// connect calls none), so object and closure are only borrowed.
+    /// connect calls none), so object, name and closure are only borrowed.
     fn ml_gobject_signal_connect_by_name("Gobject.Signal.connect_by_name")
-        (o: Borrowed<GObject>, name: Text, callback: Borrowed<GClosure>, after: bool) -> isize {
-        let (id, detail) = crate::signals::parse(F, o.class(), name.as_cstr())?;
+        (o: Borrowed<GObject>, name: BorrowedBytes, callback: Borrowed<GClosure>, after: bool) -> isize {
+        let (id, detail) = crate::signals::parse_bytes(F, o.class(), &name)?;
         // SAFETY: live object and closure (their handles' references, which
         // nothing drops during this body); `id` and `detail` are valid for
         // the object's class (parsed above).
