@@ -62,12 +62,11 @@ pub static REGISTRY: Registry<CallbackRoot> = Registry::new();
 pub unsafe fn create(callback: Root) -> Result<ClosureRef, ClosedError> {
     // SAFETY: forwarded precondition; our own marshaller.
     let c = unsafe { create_raw(callback, Marshal::Default)? };
-    // SAFETY: `c` is a fresh closure we own; the floating reference becomes ours.
-    unsafe {
-        gobj::g_closure_ref(c);
-        gobj::g_closure_sink(c);
-    }
-    // SAFETY: `c` is non-null and we own the reference taken above.
+    // SAFETY: `c` is a fresh closure no other thread can touch yet (its
+    // registry entry has it, but only shutdown uses it there, under a domain
+    // lock, which this thread holds): its floating reference becomes ours.
+    unsafe { gclosure_shim_closure_adopt(c) };
+    // SAFETY: `c` is non-null and we own the reference adopted above.
     Ok(unsafe { ClosureRef::from_full(NonNull::new_unchecked(c)) })
 }
 
@@ -343,6 +342,7 @@ extern "C" {
     fn gclosure_shim_closure_new(data: gpointer) -> *mut GClosure;
     fn gclosure_shim_closure_data(closure: *mut GClosure) -> gpointer;
     fn gclosure_shim_closure_set_data(closure: *mut GClosure, data: gpointer);
+    fn gclosure_shim_closure_adopt(closure: *mut GClosure);
     fn gclosure_shim_closure_is_invalid(closure: *mut GClosure) -> std::ffi::c_int;
 }
 

@@ -53,6 +53,15 @@ void gclosure_shim_closure_set_data(GClosure *closure, gpointer data)
   closure->data = data;
 }
 
+/* Takes over the floating reference of a closure that no other thread can
+   see yet (just made, not handed out): the flag is cleared with a plain
+   write, which is what g_closure_ref + g_closure_sink achieve with three
+   atomic operations on a closure others may hold. */
+void gclosure_shim_closure_adopt(GClosure *closure)
+{
+  closure->floating = FALSE;
+}
+
 /* Whether GLib has invalidated `closure`. From a finalize notifier: true
    means its invalidate notifiers have all returned (the invalidating
    thread holds a reference while it calls them). */
