@@ -126,6 +126,11 @@ fn main() {
     let where_ = std::env::var("OCAML_WHERE_PATH").unwrap_or_else(|_| output(Command::new(ocamlopt()).arg("-where")));
     println!("cargo:rustc-env=OCAML_GCLOSURE_OCAML_WHERE={where_}");
     compile_shim();
+    // `ocaml5`: the runtime has domains (src/lock.rs reads its counter).
+    println!("cargo::rustc-check-cfg=cfg(ocaml5)");
+    if ocaml_major() >= 5 {
+        println!("cargo:rustc-cfg=ocaml5");
+    }
 
     let mut c_libs = output(Command::new(ocamlopt()).args(["-config-var", "native_c_libraries"]));
     if ocaml_major() < 5 {

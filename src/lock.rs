@@ -9,8 +9,6 @@
 use std::cell::Cell;
 
 extern "C" {
-    /// 1 when the calling domain is the only OCaml domain running.
-    fn gclosure_shim_domain_alone() -> std::ffi::c_int;
     fn gclosure_shim_domain_lock_held() -> std::ffi::c_int;
     fn gclosure_shim_thread_register() -> std::ffi::c_int;
     fn gclosure_shim_thread_unregister() -> std::ffi::c_int;
@@ -60,8 +58,18 @@ pub fn held() -> bool {
 /// (`caml/domain.h`).
 #[inline(always)]
 pub fn domain_alone() -> bool {
-    // SAFETY: the shim reads the runtime's atomic domain counter.
-    unsafe { gclosure_shim_domain_alone() == 1 }
+    #[cfg(ocaml5)]
+    {
+        extern "C" {
+            /// The runtime's count of running domains (`caml/domain.h`).
+            static caml_num_domains_running: std::sync::atomic::AtomicUsize;
+        }
+        // SAFETY: an exported atomic of the runtime, alive for the process;
+        // read as `caml_domain_alone` reads it (acquire).
+        unsafe { caml_num_domains_running.load(std::sync::atomic::Ordering::Acquire) == 1 }
+    }
+    #[cfg(not(ocaml5))]
+    true
 }
 
 /// True when the calling thread holds a domain lock that the library did

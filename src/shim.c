@@ -24,21 +24,6 @@ int gclosure_shim_domain_lock_held(void)
 #endif
 }
 
-/* 1 when the calling domain is the only one running (always on OCaml 4.14).
-   The counter is the runtime's own (declared in caml/domain.h, which is only
-   visible with CAML_INTERNALS). */
-#if OCAML_VERSION_MAJOR >= 5
-extern _Atomic uintnat caml_num_domains_running;
-#endif
-int gclosure_shim_domain_alone(void)
-{
-#if OCAML_VERSION_MAJOR >= 5
-  return atomic_load_explicit(&caml_num_domains_running, memory_order_acquire) == 1;
-#else
-  return 1;
-#endif
-}
-
 /* A new floating GClosure of the base size whose data is `data`
    (gobject-sys does not expose GClosure's full layout). */
 GClosure *gclosure_shim_closure_new(gpointer data)
