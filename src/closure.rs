@@ -89,7 +89,7 @@ pub(crate) enum Marshal {
 pub(crate) unsafe fn create_raw(callback: Root, how: Marshal) -> Result<*mut GClosure, ClosedError> {
     // SAFETY: the shim makes a plain floating GClosure; its data is set
     // below, before anything can invoke it or call a notifier.
-    let c = unsafe { gclosure_shim_closure_new(std::ptr::null_mut()) };
+    let c = unsafe { gclosure_shim_closure_new() };
     // The entry knows its closure from the start (for shutdown's GLib-side
     // invalidation, see `shutdown`).
     // SAFETY: domain lock held (precondition): no unlocked registry read runs.
@@ -339,7 +339,7 @@ pub(crate) unsafe fn invoke<A: ArgvBuilder>(
 extern "C" {
     /// A reference on `closure` unless its count is 0 (being finalized).
     pub(crate) fn gclosure_shim_closure_try_ref(closure: *mut GClosure) -> std::ffi::c_int;
-    fn gclosure_shim_closure_new(data: gpointer) -> *mut GClosure;
+    fn gclosure_shim_closure_new() -> *mut GClosure;
     fn gclosure_shim_closure_data(closure: *mut GClosure) -> gpointer;
     fn gclosure_shim_closure_set_data(closure: *mut GClosure, data: gpointer);
     fn gclosure_shim_closure_adopt(closure: *mut GClosure);

@@ -150,14 +150,13 @@ unsafe extern "C" fn obj_hash(v: Raw) -> ocaml::Int {
 ocaml::custom!(ObjHandle { finalize: obj_finalize, compare: obj_compare, hash: obj_hash });
 
 impl Arg for ObjRef {
-    unsafe fn read(v: Val, _: &'static str, _: &'static str) -> Res<Self> {
-        // SAFETY: `v` is an ObjHandle block, whose object is alive while the
-        // block is (it owns a reference); the new reference is ours.
-        unsafe {
-            let p = (*block_data::<ObjHandle>(v)).ptr;
-            gobj::g_object_ref(p as *mut _);
-            Ok(ObjRef(NonNull::new_unchecked(p)))
-        }
+    unsafe fn read(v: Val, func: &'static str, name: &'static str) -> Res<Self> {
+        // SAFETY: forwarded precondition (an ObjHandle block).
+        let b = unsafe { Borrowed::<GObject>::read(v, func, name)? };
+        // SAFETY: the object is alive (the block's reference); the new
+        // reference is ours.
+        unsafe { gobj::g_object_ref(b.ptr() as *mut _) };
+        Ok(ObjRef(b.0))
     }
 }
 
@@ -258,13 +257,13 @@ unsafe extern "C" fn closure_finalize(v: Raw) {
 ocaml::custom!(ClosureHandle { finalize: closure_finalize });
 
 impl Arg for ClosureRef {
-    unsafe fn read(v: Val, _: &'static str, _: &'static str) -> Res<Self> {
-        // SAFETY: `v` is a ClosureHandle block, which owns a reference.
-        unsafe {
-            let p = (*block_data::<ClosureHandle>(v)).ptr;
-            gobj::g_closure_ref(p);
-            Ok(ClosureRef(NonNull::new_unchecked(p)))
-        }
+    unsafe fn read(v: Val, func: &'static str, name: &'static str) -> Res<Self> {
+        // SAFETY: forwarded precondition (a ClosureHandle block).
+        let b = unsafe { Borrowed::<GClosure>::read(v, func, name)? };
+        // SAFETY: the closure is alive (the block's reference); the new
+        // reference is ours.
+        unsafe { gobj::g_closure_ref(b.ptr()) };
+        Ok(ClosureRef(b.0))
     }
 }
 

@@ -65,8 +65,9 @@ pub struct ClosedError;
 struct Slot<P> {
     /// Written only under the write lock.
     generation: u32,
-    /// A [`State`] as `u8`: changed under the write lock, or by
-    /// [`Registry::invalidate`]'s compare-and-swap under the read lock.
+    /// A [`State`] as `u8`: changed under the write lock, or by the
+    /// compare-and-swap of [`Registry::invalidate`] (under the read lock) or
+    /// [`Registry::invalidate_unlocked`].
     state: AtomicU8,
     /// Written only under the write lock.
     payload: Option<P>,
@@ -97,8 +98,8 @@ struct Slots<P> {
     released: usize,
 }
 
-/// The release queue and the counters, under their own mutex (taken after
-/// the slots' lock, never before).
+/// The release queue and the invalidation count, under their own mutex
+/// (taken after the slots' lock, never before).
 struct Queue {
     /// Invalidated keys waiting for [`Registry::drain_with`].
     keys: Vec<Key>,
@@ -111,10 +112,11 @@ struct Queue {
 /// Locking: `lock` guards `slots` (readers: [`with_live`](Self::with_live),
 /// [`invalidate`](Self::invalidate), [`for_each_live`](Self::for_each_live);
 /// writers: [`insert_with`](Self::insert_with), [`drain_with`](Self::drain_with)),
-/// then `queue` guards the queue and the counters. One more reader takes no
-/// lock: [`with_live_unlocked`](Self::with_live_unlocked), the marshaller's
-/// when its domain is the only one, which relies on the callers of the two
-/// writers holding a domain lock (their precondition).
+/// then `queue` guards the queue and the invalidation count. Two more
+/// readers take no slots' lock: [`with_live_unlocked`](Self::with_live_unlocked)
+/// and [`invalidate_unlocked`](Self::invalidate_unlocked), for the thread
+/// that holds the only running domain's lock, which relies on the callers
+/// of the two writers holding a domain lock (their precondition).
 pub struct Registry<P> {
     lock: RwLock<()>,
     slots: UnsafeCell<Slots<P>>,
@@ -172,6 +174,17 @@ impl<P> Registry<P> {
     /// The slots, shared, for the life of the read guard `_g`.
     fn read<'a>(&'a self, _g: &'a std::sync::RwLockReadGuard<'a, ()>) -> &'a Slots<P> {
         // SAFETY: the read lock is held: no writer holds a unique reference.
+        unsafe { self.shared() }
+    }
+
+    /// The slots, shared.
+    ///
+    /// # Safety
+    /// No writer ([`insert_with`](Self::insert_with),
+    /// [`drain_with`](Self::drain_with)) runs while the reference lives.
+    #[inline(always)]
+    unsafe fn shared(&self) -> &Slots<P> {
+        // SAFETY: precondition: nobody holds a unique reference meanwhile.
         unsafe { &*self.slots.get() }
     }
 
@@ -246,7 +259,7 @@ impl<P> Registry<P> {
     /// may: it changes a state atomically and nothing else of the slots.)
     pub unsafe fn with_live_unlocked<R>(&self, key: Key, f: impl FnOnce(&P) -> R) -> Option<R> {
         // SAFETY: no writer runs (precondition); the other readers share.
-        Self::live_in(unsafe { &*self.slots.get() }, key, f)
+        Self::live_in(unsafe { self.shared() }, key, f)
     }
 
     #[inline(always)]
@@ -288,7 +301,7 @@ impl<P> Registry<P> {
     /// runs meanwhile.
     pub unsafe fn invalidate_unlocked(&self, key: Key) -> bool {
         // SAFETY: no writer runs (precondition); the other readers share.
-        self.invalidate_in(unsafe { &*self.slots.get() }, key)
+        self.invalidate_in(unsafe { self.shared() }, key)
     }
 
     #[inline(always)]

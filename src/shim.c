@@ -24,11 +24,12 @@ int gclosure_shim_domain_lock_held(void)
 #endif
 }
 
-/* A new floating GClosure of the base size whose data is `data`
-   (gobject-sys does not expose GClosure's full layout). */
-GClosure *gclosure_shim_closure_new(gpointer data)
+/* A new floating GClosure of the base size, its data NULL until
+   gclosure_shim_closure_set_data (gobject-sys does not expose GClosure's
+   full layout). */
+GClosure *gclosure_shim_closure_new(void)
 {
-  return g_closure_new_simple(sizeof(GClosure), data);
+  return g_closure_new_simple(sizeof(GClosure), NULL);
 }
 
 /* Sets the data of a closure made by gclosure_shim_closure_new, before

@@ -54,20 +54,24 @@ thread_local! {
 /// for `t` is answered without a copy; any other is checked as text (NUL
 /// bytes, UTF-8: errors name the argument `name`) before GLib sees it.
 pub fn parse_bytes(func: &str, t: glib::Type, name: &crate::boundary::BorrowedBytes) -> Result<(u32, u32), GcError> {
-    if let Some(found) = recall(t.into_glib(), name.bytes()) {
-        return Ok(found);
+    match recall(t.into_glib(), name.bytes()) {
+        Some(found) => Ok(found),
+        None => ask_glib(func, t, name.text(func, "name")?.as_cstr()),
     }
-    parse(func, t, name.text(func, "name")?.as_cstr())
 }
 
 /// The signal id and detail quark of `name` (`"clicked"`, `"notify::label"`)
 /// on instances of type `t`, or an error naming both.
 pub fn parse(func: &str, t: glib::Type, name: &std::ffi::CStr) -> Result<(u32, u32), GcError> {
-    let type_ = t.into_glib();
-    let bytes = name.to_bytes();
-    if let Some(found) = recall(type_, bytes) {
-        return Ok(found);
+    match recall(t.into_glib(), name.to_bytes()) {
+        Some(found) => Ok(found),
+        None => ask_glib(func, t, name),
     }
+}
+
+/// [`parse`] by GLib, the answer remembered when it may be.
+fn ask_glib(func: &str, t: glib::Type, name: &std::ffi::CStr) -> Result<(u32, u32), GcError> {
+    let type_ = t.into_glib();
     let (mut id, mut detail) = (0u32, 0u32);
     // SAFETY: `name` is a NUL-terminated string, `t` a registered type, and
     // the two out-pointers are valid.
@@ -75,6 +79,7 @@ pub fn parse(func: &str, t: glib::Type, name: &std::ffi::CStr) -> Result<(u32, u
     if ok == 0 {
         return Err(GcError::invalid(func, format!("unknown signal {:?} for class {}", name.to_string_lossy(), t.name())));
     }
+    let bytes = name.to_bytes();
     if bytes.len() <= LONGEST && lives_until_exit(type_) {
         remember(type_, bytes, id, detail);
     }
@@ -109,27 +114,29 @@ fn remember(type_: glib::ffi::GType, name: &[u8], id: u32, detail: u32) {
 /// finalized: neither `type_`, nor an ancestor, nor an interface it
 /// implements is registered by a `GTypePlugin`.
 fn lives_until_exit(type_: glib::ffi::GType) -> bool {
-    // SAFETY: `type_` is a registered type (an instance of it exists);
-    // g_type_get_plugin, g_type_parent and g_type_interfaces are
-    // thread-safe; the interfaces array (inherited ones included) is ours
-    // to free.
-    unsafe {
-        let mut t = type_;
-        while t != 0 {
-            if !gobj::g_type_get_plugin(t).is_null() {
-                return false;
-            }
-            t = gobj::g_type_parent(t);
+    // SAFETY (each call below): `type_` is a registered type (an instance
+    // of it exists), and so are its ancestors and interfaces; these GType
+    // queries are thread-safe.
+    let static_type = |t| unsafe { gobj::g_type_get_plugin(t) }.is_null();
+    let mut t = type_;
+    while t != 0 {
+        if !static_type(t) {
+            return false;
         }
-        let mut n = 0u32;
-        let ifaces = gobj::g_type_interfaces(type_, &mut n);
-        if ifaces.is_null() {
-            return true;
-        }
-        let all_static = std::slice::from_raw_parts(ifaces, n as usize).iter().all(|&i| gobj::g_type_get_plugin(i).is_null());
-        glib::ffi::g_free(ifaces as glib::ffi::gpointer);
-        all_static
+        // SAFETY: as above.
+        t = unsafe { gobj::g_type_parent(t) };
     }
+    let mut n = 0u32;
+    // SAFETY: as above; the array (inherited interfaces included) is ours.
+    let ifaces = unsafe { gobj::g_type_interfaces(type_, &mut n) };
+    if ifaces.is_null() {
+        return true;
+    }
+    // SAFETY: g_type_interfaces returned `n` types there.
+    let all_static = unsafe { std::slice::from_raw_parts(ifaces, n as usize) }.iter().all(|&i| static_type(i));
+    // SAFETY: the array is ours, freed once.
+    unsafe { glib::ffi::g_free(ifaces as glib::ffi::gpointer) };
+    all_static
 }
 
 #[cfg(test)]
