@@ -61,7 +61,7 @@ fn compile_shim() {
     for inc in glib.split_whitespace() {
         build.include(inc.trim_start_matches("-I"));
     }
-    build.file("src/shim.c").include(where_).warnings(true).compile("gclosure_shim");
+    build.file("src/shim.c").file("src/owners_gc.c").include(where_).warnings(true).compile("gclosure_shim");
 }
 
 /// The OCaml modules of the library, in link order.
@@ -113,6 +113,7 @@ fn ocaml_major() -> u32 {
 
 fn main() {
     println!("cargo:rerun-if-changed=src/shim.c");
+    println!("cargo:rerun-if-changed=src/owners_gc.c");
     // The variables that ocaml-sys's and ocaml-boxroot-sys's build scripts
     // rerun on, plus ours. OCAMLOPT alone cannot say that the OCaml changed:
     // .cargo/config.toml sets it to a wrapper whose path never changes, so

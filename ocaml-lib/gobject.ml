@@ -160,7 +160,12 @@ module Signal = struct
   external emit_ : 'a obj -> string -> Repr.t array -> Repr.t
     = "ml_gobject_signal_emit_by_name"
 
-  let connect_by_name obj ~name ~callback ~after = connect_ obj name callback after
+  (* The object owns the closure from now on (src/owners.rs): a handler
+     that captures its object is collected with it. *)
+  let connect_by_name obj ~name ~callback ~after =
+    let id = connect_ obj name callback after in
+    Gclosure_core.own (Obj.repr obj) (Some (Obj.repr callback)) (Obj.repr callback);
+    id
 
   let emit_by_name obj ~name ~params =
       Repr.to_get (emit_ obj name (Array.of_list (List.map Repr.of_set params)))

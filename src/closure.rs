@@ -28,7 +28,9 @@ use crate::lock;
 use crate::registry::{ClosedError, Key, Registry};
 use crate::safepoint;
 
-/// An OCaml callback rooted by a boxroot, as stored in the registry, with
+/// An OCaml callback's record (`owners`: the callback, held strongly
+/// until the closure is owned by objects) rooted by a boxroot, as stored
+/// in the registry, with
 /// the GClosure that calls it (set right after the closure is made; null
 /// before). The pointer is only used while the entry is live: GLib runs the
 /// finalize notifier (and usually the invalidate notifier before it), which
@@ -86,7 +88,14 @@ pub(crate) enum Marshal {
 /// # Safety
 /// As [`create`]; for `Marshal::Meta`, `meta` is a marshaller that calls
 /// [`invoke`] and `data` is valid for it for the closure's life.
-pub(crate) unsafe fn create_raw(callback: Root, how: Marshal) -> Result<*mut GClosure, ClosedError> {
+pub(crate) unsafe fn create_raw(mut callback: Root, how: Marshal) -> Result<*mut GClosure, ClosedError> {
+    // The root holds the closure's record, which holds the callback
+    // strongly until the closure is owned by an object (`owners`).
+    // SAFETY: domain lock held (precondition); the record is rooted at once.
+    unsafe {
+        let record = crate::owners::gclosure_record_new(callback.get());
+        callback.modify(record);
+    }
     // SAFETY: the shim makes a plain floating GClosure; its data is set
     // below, before anything can invoke it or call a notifier.
     let c = unsafe { gclosure_shim_closure_new() };
@@ -124,6 +133,15 @@ pub(crate) unsafe fn create_raw(callback: Root, how: Marshal) -> Result<*mut GCl
         gobj::g_closure_add_finalize_notifier(c, key as gpointer, Some(on_finalize));
     }
     Ok(c)
+}
+
+/// The registry key of a closure made by [`create_raw`].
+///
+/// # Safety
+/// `closure` is a live closure made by [`create_raw`].
+pub(crate) unsafe fn key_of(closure: *mut GClosure) -> Key {
+    // SAFETY: precondition: its data is its key.
+    unsafe { gclosure_shim_closure_data(closure) as Key }
 }
 
 /// The same closure as a `glib::Closure`, for Rust code.
@@ -287,22 +305,35 @@ pub(crate) unsafe fn invoke<A: ArgvBuilder>(
     let read = |r: &CallbackRoot| unsafe { r.root.get() };
     // When this domain is the only one, its lock (held) already keeps the
     // registry's writers out: no lock to take, no atomic read-modify-write.
-    let f = if lock::domain_alone() {
+    let record = if lock::domain_alone() {
         // SAFETY: this thread holds the only running domain's lock, and the
         // registry's writers run only under a domain lock.
         unsafe { REGISTRY.with_live_unlocked(key, read) }
     } else {
         REGISTRY.with_live(key, read)
     };
-    let Some(f) = f else {
+    let Some(record) = record else {
         return; // invalidated or released: do nothing, result stays default
     };
-    let res = {
+    // SAFETY: the root holds a record (`create_raw`), a block of two fields.
+    let strong = unsafe { *sys::field(record, 0) };
+    let res = if strong != sys::UNIT {
         // OCaml code runs: not inside the library meanwhile. Coming back
         // parks this thread if the exit began (it would return into OCaml).
         let _in_ocaml = lifecycle::suspend_for_callback();
-        // SAFETY: domain lock held; `f` is an `argv -> unit` function
+        // SAFETY: domain lock held; `strong` is an `argv -> unit` function
         // (create's precondition) and the argv a live value.
+        unsafe { sys::caml_callback_exn(strong, A::get(&held)) }
+    } else {
+        // Owned (`owners`): the callback is read through the record's
+        // ephemerons, with no allocation and no OCaml code.
+        // SAFETY: domain lock held; `record` is valid (no allocation since).
+        let f = unsafe { crate::owners::gclosure_record_get(record) };
+        if f == sys::UNIT {
+            return; // nothing keeps the callback any more: do nothing
+        }
+        let _in_ocaml = lifecycle::suspend_for_callback();
+        // SAFETY: as above; `f` read with no allocation since.
         unsafe { sys::caml_callback_exn(f, A::get(&held)) }
     };
     // Past this point a thread that came from GLib without the lock may

@@ -130,6 +130,11 @@ pub unsafe fn release_all() -> usize {
     let mut items = swap_out(&OTHERS, &QUEUED_OTHERS, &SPARE_OTHERS);
     let n = items.len();
     for d in items.drain(..) {
+        if let Deferred::Object(o) = d {
+            // SAFETY: domain lock held, not in a finalizer (precondition);
+            // the object is alive (this reference is not dropped yet).
+            unsafe { crate::owners::wrapper_released(o) };
+        }
         match d {
             Deferred::Object(o) if needs_gtk_thread(o) => hand_to_main_context(o),
             // SAFETY: the variant owns this reference (pushed by its handle's finalizer).
@@ -154,7 +159,7 @@ pub unsafe fn release_all() -> usize {
 
 /// Whether the last unref of `o` must run on GTK's thread and this is not it.
 #[cfg(feature = "gtk4")]
-fn needs_gtk_thread(o: *mut GObject) -> bool {
+pub(crate) fn needs_gtk_thread(o: *mut GObject) -> bool {
     gtk4::is_initialized() && !gtk4::is_initialized_main_thread() && crate::gtype::is_widget(crate::gtype::class_of(o))
 }
 
@@ -163,7 +168,7 @@ fn needs_gtk_thread(o: *mut GObject) -> bool {
 /// program's main thread, or the one that called `Runtime::start`), where
 /// GTK bindings call `gtk_init`.
 #[cfg(not(feature = "gtk4"))]
-fn needs_gtk_thread(o: *mut GObject) -> bool {
+pub(crate) fn needs_gtk_thread(o: *mut GObject) -> bool {
     MAIN_THREAD.get().is_some_and(|m| *m != std::thread::current().id())
         && crate::gtype::is_widget(crate::gtype::class_of(o))
 }

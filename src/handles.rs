@@ -180,9 +180,10 @@ impl Ret for ObjRef {
 /// reference is dropped only after its finalizer ran (the block was dead),
 /// and only at a safe point; the argument's block is alive, and no minor GC
 /// or major cycle can end without this domain while it holds its lock and
-/// runs no OCaml code. `Gobject.Signal.connect_by_name` is the one such
+/// runs no OCaml code. `Gobject.Signal.connect_by_name` is one such
 /// external (GLib's connect calls no code of its caller's), and the
-/// lifecycle's hot path (bench/analysis.md). Not `Clone`, not `Send`:
+/// lifecycle's hot path (bench/analysis.md); the owned closures' table
+/// lookups (`ml/owners.rs`) are the others. Not `Clone`, not `Send`:
 /// it cannot leave the body.
 pub struct Borrowed<T>(NonNull<T>, std::marker::PhantomData<*mut T>);
 

@@ -86,6 +86,7 @@ mod invocation;
 mod lifecycle;
 mod lock;
 mod ml;
+mod owners;
 mod registry;
 mod safepoint;
 mod shutdown;

@@ -37,6 +37,8 @@ pub unsafe fn at_entry() {
 /// # Safety
 /// The caller holds the domain lock and is not inside a GC finalizer.
 pub unsafe fn safe_point() {
+    // SAFETY: forwarded precondition.
+    unsafe { crate::owners::maintain() };
     if REGISTRY.has_queued() || deferred::has_queued() {
         // SAFETY: forwarded precondition.
         unsafe { flush() };
@@ -50,6 +52,8 @@ pub unsafe fn safe_point() {
 /// # Safety
 /// The caller holds the domain lock and is not inside a GC finalizer.
 pub unsafe fn flush() {
+    // SAFETY: forwarded precondition.
+    unsafe { crate::owners::maintain() };
     loop {
         // SAFETY: forwarded precondition.
         let refs = unsafe { deferred::release_all() };

@@ -64,6 +64,10 @@ unsafe fn release_everything() {
     }
     // Registry side, for any entry whose closure was not made yet.
     REGISTRY.invalidate_all();
+    // The owners' roots, while every owned object is still alive (their
+    // wrappers' references are among the deferred releases below).
+    // SAFETY: forwarded precondition.
+    unsafe { crate::owners::release_all() };
     // SAFETY: forwarded precondition.
     unsafe { safepoint::flush() };
     // OCaml values GLib still holds in GclosureCaml boxes (a property, a

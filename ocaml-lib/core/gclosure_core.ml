@@ -79,3 +79,72 @@ let () =
      thread starts it. *)
   Thread.join (Thread.create ignore ());
   at_exit at_exit_shutdown
+
+(* ---- Owned closures (src/owners.rs) ------------------------------------
+
+   A closure connected to an object is kept by that object, not by a global
+   root. Its registry root holds this record: [strong] is the callback
+   until the closure is first owned, then (); [owned] lists ephemerons
+   whose data is the callback, keyed by each owning object's wrapper and by
+   the program's own g_closure value. The ephemerons are made here, in
+   OCaml: the runtime's C functions that make or read them run pending
+   signal handlers and finalisers, which the Rust side must not. *)
+
+type record = { mutable strong : Obj.t; mutable owned : Obj.Ephemeron.t list }
+
+external record_of : Obj.t -> record option = "ml_gclosure_record_of"
+external owner_get : Obj.t -> Obj.Ephemeron.t option = "ml_gclosure_owner_get"
+external owner_set : Obj.t -> Obj.Ephemeron.t -> unit = "ml_gclosure_owner_set"
+external owner_unreachable : Obj.t -> unit = "ml_gclosure_owner_unreachable"
+
+(* The finaliser of an owning object's wrapper: the GC found the wrapper
+   unreachable but for the object's own handlers, and keeps it (and them)
+   for this call. The Rust side decides: disposed if nothing else holds
+   the object, else watched again. *)
+let on_unreachable w = owner_unreachable w
+let () = Callback.register "gclosure.owner_unreachable" on_unreachable
+
+let ephemeron key data =
+  let e = Obj.Ephemeron.create 1 in
+  Obj.Ephemeron.set_key e 0 key;
+  (match data with Some d -> Obj.Ephemeron.set_data e d | None -> ());
+  e
+
+let unit_repr = Obj.repr ()
+
+let rec find_data = function
+  | [] -> None
+  | e :: rest -> (
+      match Obj.Ephemeron.get_data e with Some d -> Some d | None -> find_data rest)
+
+(* [own w handle closure]: the closure (a g_closure value, or the C API's
+   closure as [Obj.t]) is owned by the object whose wrapper is [w];
+   [handle]: the program's g_closure value, kept as a key too. *)
+let own (w : Obj.t) (handle : Obj.t option) (closure : Obj.t) =
+  match record_of closure with
+  | None -> ()
+  | Some r -> (
+      let cb = if r.strong != unit_repr then Some r.strong else find_data r.owned in
+      match cb with
+      | None -> ()
+      | Some cb ->
+          let existing =
+            match owner_get w with
+            | Some e -> Obj.Ephemeron.get_key e 0
+            | None -> None
+          in
+          let key =
+            match existing with
+            | Some k -> k
+            | None ->
+                owner_set w (ephemeron w None);
+                Gc.finalise on_unreachable w;
+                w
+          in
+          r.owned <- ephemeron key (Some cb) :: r.owned;
+          if r.strong != unit_repr then begin
+            (match handle with Some h -> r.owned <- ephemeron h (Some cb) :: r.owned | None -> ());
+            r.strong <- unit_repr
+          end)
+
+let () = Callback.register "gclosure.own" (fun w c -> own w None c)

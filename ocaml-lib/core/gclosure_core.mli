@@ -89,3 +89,10 @@ val set_exception_handler : (exn -> unit) -> unit
 
 val glib_version : unit -> string
 (** The version of the GLib this program linked, e.g. ["2.74.6"]. *)
+
+(**/**)
+
+(** Internal: makes [closure] owned by the object whose wrapper is [w]
+    (src/owners.rs), [handle] being the program's g_closure value if it
+    has one. Called by [Gobject.Signal.connect_by_name]. *)
+val own : Obj.t -> Obj.t option -> Obj.t -> unit

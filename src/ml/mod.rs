@@ -9,6 +9,7 @@ pub mod gobject;
 #[cfg(feature = "gtk4")]
 pub mod gtk4;
 pub mod gtype;
+pub mod owners;
 pub mod property;
 pub mod signal;
 pub mod value;

@@ -15,6 +15,7 @@ const STATIC_SCOPE: glib::ffi::GType = 1;
 externals! {
     /// `Gobject.Signal.connect_by_name`. Its body runs no OCaml code (GLib's
     /// connect calls none), so object, name and closure are only borrowed.
+    /// (The OCaml side then makes the object own the closure: `owners`.)
     fn ml_gobject_signal_connect_by_name("Gobject.Signal.connect_by_name")
         (o: Borrowed<GObject>, name: BorrowedBytes, callback: Borrowed<GClosure>, after: bool) -> isize {
         let (id, detail) = crate::signals::parse_bytes(F, o.class(), &name)?;
