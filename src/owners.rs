@@ -173,6 +173,27 @@ pub(crate) unsafe fn set_owner(obj: *mut GObject, eph: Root) {
     }
 }
 
+/// The program's `g_closure` value for closure `c` is dead (its handle's
+/// deferred release): if objects own the closure, the record lets its
+/// callback go to them (`Gclosure_core.own`'s `held`).
+///
+/// # Safety
+/// Domain lock held, not in a GC finalizer; `c` is a closure of ours,
+/// alive.
+pub(crate) unsafe fn handle_released(c: *mut glib::gobject_ffi::GClosure) {
+    // SAFETY: precondition (its data is its key).
+    let key = unsafe { crate::closure::key_of(c) };
+    // SAFETY: domain lock held: the root's value is valid, and the record
+    // (a block of two fields) is written with the write barrier; nothing
+    // here allocates or runs OCaml code.
+    REGISTRY.with_live(key, |cb| unsafe {
+        let r = cb.root.get();
+        if *ocaml::sys::field(r, 1) != ocaml::sys::EMPTY_LIST {
+            ocaml::sys::caml_modify(ocaml::sys::field(r, 0), ocaml::sys::UNIT);
+        }
+    });
+}
+
 /// The OCaml function registered as `"gclosure.owner_unreachable"`
 /// (`gclosure_core.ml`), or null.
 fn on_unreachable() -> *const Val {

@@ -3,11 +3,10 @@
    ephemeron layout), which differ between OCaml 4.14 and 5.
 
    A closure's registry root holds a *record*, a block of two fields:
-     0: the callback, while something outside the GC's view keeps it (a
-        closure not connected through the library yet), else ()
-     1: a list of ephemerons whose data is the callback: one keyed by each
-        object the closure is owned by (that object's OCaml wrapper), and
-        one keyed by the program's own g_closure value.
+     0: the callback, while the closure is not owned by an object, or the
+        program still holds its g_closure value; else ()
+     1: a list of ephemerons whose data is the callback, one keyed by each
+        object the closure is owned by (that object's OCaml wrapper).
    The callback is alive while field 0 holds it or any of those keys is.
 
    An object that owns closures has one *owner ephemeron* (key: its
@@ -171,8 +170,19 @@ static void keep(value v)
    reading a callback and calling it. */
 static value ephe_data(value e)
 {
-  if (!Bool_val(caml_ephe_check_data(e))) return Val_unit;
-  value v = Field(e, CAML_EPHE_DATA_OFFSET);
+  value v;
+#if OCAML_VERSION_MAJOR >= 5
+  int cleaning = caml_gc_phase == Phase_sweep_ephe;
+#else
+  int cleaning = caml_gc_phase == Phase_clean;
+#endif
+  /* Outside the phase that clears dead data, a set field is a live value
+     (kept through this cycle below); in it, the runtime checks. The phase
+     changes only in a stop-the-world section, which this thread, holding
+     its domain lock and running no OCaml code, is not in. */
+  if (cleaning && !Bool_val(caml_ephe_check_data(e))) return Val_unit;
+  v = Field(e, CAML_EPHE_DATA_OFFSET);
+  if (v == caml_ephe_none) return Val_unit;
   keep(v);
   return v;
 }

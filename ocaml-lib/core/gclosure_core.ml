@@ -84,11 +84,12 @@ let () =
 
    A closure connected to an object is kept by that object, not by a global
    root. Its registry root holds this record: [strong] is the callback
-   until the closure is first owned, then (); [owned] lists ephemerons
-   whose data is the callback, keyed by each owning object's wrapper and by
-   the program's own g_closure value. The ephemerons are made here, in
-   OCaml: the runtime's C functions that make or read them run pending
-   signal handlers and finalisers, which the Rust side must not. *)
+   while the closure is not owned, or while the program still holds its
+   g_closure value (its handle's finalizer clears it); [owned] lists
+   ephemerons whose data is the callback, keyed by each owning object's
+   wrapper. The ephemerons are made here, in OCaml: the runtime's C
+   functions that make or read them run pending signal handlers and
+   finalisers, which the Rust side must not. *)
 
 type record = { mutable strong : Obj.t; mutable owned : Obj.Ephemeron.t list }
 
@@ -104,12 +105,6 @@ external owner_unreachable : Obj.t -> unit = "ml_gclosure_owner_unreachable"
 let on_unreachable w = owner_unreachable w
 let () = Callback.register "gclosure.owner_unreachable" on_unreachable
 
-let ephemeron key data =
-  let e = Obj.Ephemeron.create 1 in
-  Obj.Ephemeron.set_key e 0 key;
-  (match data with Some d -> Obj.Ephemeron.set_data e d | None -> ());
-  e
-
 let unit_repr = Obj.repr ()
 
 let rec find_data = function
@@ -117,10 +112,11 @@ let rec find_data = function
   | e :: rest -> (
       match Obj.Ephemeron.get_data e with Some d -> Some d | None -> find_data rest)
 
-(* [own w handle closure]: the closure (a g_closure value, or the C API's
-   closure as [Obj.t]) is owned by the object whose wrapper is [w];
-   [handle]: the program's g_closure value, kept as a key too. *)
-let own (w : Obj.t) (handle : Obj.t option) (closure : Obj.t) =
+(* [own w ~held closure]: the closure (a g_closure value, or the C API's
+   closure as [Obj.t]) is owned by the object whose wrapper is [w]. [held]:
+   the program holds the closure's g_closure value (whose finalizer lets
+   the callback go); otherwise the callback is the owners' from now on. *)
+let own (w : Obj.t) ~held (closure : Obj.t) =
   match record_of closure with
   | None -> ()
   | Some r -> (
@@ -128,23 +124,24 @@ let own (w : Obj.t) (handle : Obj.t option) (closure : Obj.t) =
       match cb with
       | None -> ()
       | Some cb ->
-          let existing =
-            match owner_get w with
-            | Some e -> Obj.Ephemeron.get_key e 0
-            | None -> None
+          let new_owner () =
+            (* this wrapper, watched by its finaliser *)
+            let e = Obj.Ephemeron.create 1 in
+            Obj.Ephemeron.set_key e 0 w;
+            owner_set w e;
+            Gc.finalise on_unreachable w;
+            w
           in
           let key =
-            match existing with
-            | Some k -> k
-            | None ->
-                owner_set w (ephemeron w None);
-                Gc.finalise on_unreachable w;
-                w
+            match owner_get w with
+            | Some e -> (
+                match Obj.Ephemeron.get_key e 0 with Some k -> k | None -> new_owner ())
+            | None -> new_owner ()
           in
-          r.owned <- ephemeron key (Some cb) :: r.owned;
-          if r.strong != unit_repr then begin
-            (match handle with Some h -> r.owned <- ephemeron h (Some cb) :: r.owned | None -> ());
-            r.strong <- unit_repr
-          end)
+          let e = Obj.Ephemeron.create 1 in
+          Obj.Ephemeron.set_key e 0 key;
+          Obj.Ephemeron.set_data e cb;
+          r.owned <- e :: r.owned;
+          if not held then r.strong <- unit_repr)
 
-let () = Callback.register "gclosure.own" (fun w c -> own w None c)
+let () = Callback.register "gclosure.own" (fun w c -> own w ~held:false c)

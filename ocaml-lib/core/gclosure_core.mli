@@ -93,6 +93,6 @@ val glib_version : unit -> string
 (**/**)
 
 (** Internal: makes [closure] owned by the object whose wrapper is [w]
-    (src/owners.rs), [handle] being the program's g_closure value if it
-    has one. Called by [Gobject.Signal.connect_by_name]. *)
-val own : Obj.t -> Obj.t option -> Obj.t -> unit
+    (src/owners.rs); [held]: the program holds the closure's g_closure
+    value. Called by [Gobject.Signal.connect_by_name]. *)
+val own : Obj.t -> held:bool -> Obj.t -> unit
