@@ -49,6 +49,25 @@ value dialogs_watch(value obj)
   return Val_unit;
 }
 
+/* One object's finalization, apart from every other's: watch_one gives a
+   slot, gone tells whether its object was finalized. */
+#define SLOTS 64
+static long gone_slots[SLOTS];
+static int next_slot;
+
+value dialogs_watch_one(value obj)
+{
+  if (next_slot == SLOTS) return Val_int(-1);
+  g_object_weak_ref(gclosure_obj_gobject(obj), count_finalized, &gone_slots[next_slot]);
+  return Val_int(next_slot++);
+}
+
+value dialogs_gone(value slot)
+{
+  int i = Int_val(slot);
+  return Val_bool(i >= 0 && i < SLOTS && gone_slots[i] > 0);
+}
+
 value dialogs_finalized(value unit)
 {
   (void)unit;

@@ -3,8 +3,8 @@
    GTK's reference; the library disposes it at the next safe point, as
    GTK 3's destroy did. A window only hidden is left alone. *)
 
-external watch : 'a Gobject.obj -> unit = "dialogs_watch"
-external finalized : unit -> int = "dialogs_finalized"
+external watch : 'a Gobject.obj -> int = "dialogs_watch_one"
+external gone : int -> bool = "dialogs_gone"
 external destroy_from_c : 'a Gobject.obj -> unit = "dialogs_destroy_from_c"
 external iterate : int -> unit = "dialogs_iterate"
 external has_parent : 'a Gobject.obj -> bool = "dialogs_has_parent"
@@ -23,9 +23,8 @@ let count o name =
 let () =
   Gtk4.init ();
   Check.case "a window hidden, then presented again, keeps its handlers and children" (fun () ->
-      let before = finalized () in
       let w = window () in
-      watch w;
+      let slot = watch w in
       let b = Gtk4.Button.create ~label:"b" () in
       Gtk4.Window.set_child w b;
       let titles = count w "notify::title" and clicks = count b "clicked" in
@@ -40,15 +39,14 @@ let () =
       if !titles <> 1 then failwith (Printf.sprintf "the window's handler ran %d times, not 1" !titles);
       if !clicks <> 1 then failwith (Printf.sprintf "the button's handler ran %d times, not 1" !clicks);
       if not (has_parent b) then failwith "the button lost its window";
-      if finalized () <> before then failwith "the hidden window was finalized";
+      if gone slot then failwith "the hidden window was finalized";
       Gtk4.Window.destroy w);
   collect ();
   Check.case "a destroyed window: its handlers are gone, its children unparented, it is finalized" (fun () ->
-      let before = finalized () in
       let live0 = (Gclosure.stats ()).live in
-      let titles, b =
+      let titles, b, slot =
         let w = window () in
-        watch w;
+        let slot = watch w in
         let b = Gtk4.Button.create ~label:"b" () in
         Gtk4.Window.set_child w b;
         let titles = count w "notify::title" in
@@ -56,26 +54,28 @@ let () =
         Gtk4.Window.destroy w;
         Gclosure.flush ();
         Gtk4.Window.set_title w "after";
-        (titles, b)
+        (titles, b, slot)
       in
       if !titles <> 0 then failwith "a handler of the destroyed window ran";
       if has_parent b then failwith "the destroyed window kept its child";
       collect ();
-      if finalized () <> before + 1 then failwith "the destroyed window was not finalized";
+      if not (gone slot) then failwith "the destroyed window was not finalized";
       let live = (Gclosure.stats ()).live - live0 in
       if live <> 0 then failwith (Printf.sprintf "%d closure(s) left live" live));
   Check.case "a dialog whose Close handler captures its window is finalized with its closure" (fun () ->
-      let before = finalized () in
       let live0 = (Gclosure.stats ()).live in
-      (let w = window () in
-       watch w;
+      let slot =
+       let w = window () in
+       let slot = watch w in
        let close = Gtk4.Button.create ~label:"Close" () in
        Gtk4.Window.set_child w close;
        ignore (Gtk4.Button.on_clicked close (fun _ -> Gtk4.Window.destroy w));
        Gtk4.Window.present w;
-       Gtk4.Button.clicked close);
+       Gtk4.Button.clicked close;
+       slot
+      in
       collect ();
-      if finalized () <> before + 1 then failwith "the dialog's window was not finalized";
+      if not (gone slot) then failwith "the dialog's window was not finalized";
       let live = (Gclosure.stats ()).live - live0 in
       if live <> 0 then failwith (Printf.sprintf "%d closure(s) left live" live));
   Check.case "a window destroyed from C is disposed by the main loop, with no OCaml call after it" (fun () ->
