@@ -313,9 +313,15 @@ pub unsafe fn dispose_queued() -> usize {
 unsafe extern "C" fn dispose_in_idle(_: gpointer) -> gboolean {
     IDLE_PENDING.store(false, Ordering::Release);
     let r = std::panic::catch_unwind(|| {
-        let Ok(inside) = lifecycle::enter(lifecycle::Accept::OpenOnly) else { return };
+        // Once the exit has begun the process is ending: nothing to free.
+        // After an explicit shutdown the program goes on: a flush is still
+        // allowed (as `Gclosure.flush`), and runs no OCaml code.
+        if lifecycle::life() == lifecycle::Life::Exiting {
+            return;
+        }
+        let Ok(inside) = lifecycle::enter(lifecycle::Accept::AnyButExit) else { return };
         let lock = lifecycle::lock_for_call();
-        if lifecycle::is_open() {
+        if lifecycle::life() != lifecycle::Life::Exiting {
             // SAFETY: the domain lock is held (taken above, or held by the
             // thread that runs the loop), inside the library; an idle is
             // never run by a GC finalizer.
