@@ -32,8 +32,8 @@
 //! the same behaviour as the `Gtk4` module's.
 
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::cell::Cell;
 use std::sync::{Mutex, OnceLock};
-use std::thread::ThreadId;
 
 use glib::ffi::{gboolean, gpointer};
 use glib::gobject_ffi::{self as gobj, GObject};
@@ -106,12 +106,19 @@ const WAITING: u8 = 0;
 const ABSENT: u8 = 1;
 /// Watching GTK's list of toplevels.
 const WATCHING: u8 = 2;
+/// One thread is connecting to the list (so that no two connect).
+const CONNECTING: u8 = 3;
 
 static STATE: AtomicU8 = AtomicU8::new(WAITING);
-/// The thread that connected to the list: GTK's (the list is only changed there).
-static GTK_THREAD: OnceLock<ThreadId> = OnceLock::new();
-/// The thread that initialised the library (see [`on_gtk_thread`]).
-static INIT_THREAD: OnceLock<ThreadId> = OnceLock::new();
+
+thread_local! {
+    /// Set on the thread that connected to the list: GTK's (the list is
+    /// only changed there). Thread-local flags, not `std::thread::current`,
+    /// which allocates a handle that valgrind reports as possibly lost.
+    static GTK_THREAD: Cell<bool> = const { Cell::new(false) };
+    /// Set on the thread that initialised the library (see [`on_gtk_thread`]).
+    static INIT_THREAD: Cell<bool> = const { Cell::new(false) };
+}
 
 /// GTK's list of toplevels as last seen (windows' addresses, in order).
 /// Only pointer identity is used: a listed window is alive (the list holds
@@ -131,7 +138,10 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// Records the calling thread as the one that initialised the library
 /// (the first call wins). Called when the library initialises.
 pub fn note_init_thread() {
-    let _ = INIT_THREAD.set(std::thread::current().id());
+    static NOTED: AtomicBool = AtomicBool::new(false);
+    if !NOTED.swap(true, Ordering::AcqRel) {
+        INIT_THREAD.with(|t| t.set(true));
+    }
 }
 
 /// Starts watching GTK's list of toplevels if GTK 4 is initialised and this
@@ -156,14 +166,18 @@ fn try_watch() {
     if unsafe { (g.is_initialized)() } == 0 || !on_gtk_thread() || !lifecycle::is_open() {
         return;
     }
+    if STATE.compare_exchange(WAITING, CONNECTING, Ordering::AcqRel, Ordering::Relaxed).is_err() {
+        return;
+    }
     // SAFETY: GTK is initialised and this is its thread (checked above):
     // the list is GTK's own, alive for the process; its items are GtkWindows.
     unsafe {
         let list = (g.get_toplevels)();
         if list.is_null() {
+            STATE.store(WAITING, Ordering::Release);
             return;
         }
-        let _ = GTK_THREAD.set(std::thread::current().id());
+        GTK_THREAD.with(|t| t.set(true));
         {
             let mut mirror = lock(&MIRROR);
             mirror.clear();
@@ -218,7 +232,7 @@ fn on_gtk_thread() -> bool {
         if gtk4::is_initialized() {
             return gtk4::is_initialized_main_thread();
         }
-        if INIT_THREAD.get() != Some(&std::thread::current().id()) {
+        if !INIT_THREAD.with(|t| t.get()) {
             return false;
         }
         if glib::ffi::g_main_context_acquire(ctx) == 0 {
@@ -285,7 +299,7 @@ pub fn has_queued() -> bool {
 /// inside a GC finalizer (a full safe point).
 pub unsafe fn dispose_queued() -> usize {
     notice();
-    if !has_queued() || GTK_THREAD.get() != Some(&std::thread::current().id()) {
+    if !has_queued() || !GTK_THREAD.with(|t| t.get()) {
         return 0;
     }
     let batch = {
