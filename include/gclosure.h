@@ -151,7 +151,17 @@ void ocgc_defer(GDestroyNotify fn, gpointer data);
 
 /* A safe point: drains the deferred releases and the registry's queued
    roots now (may run OCaml code: signal handlers of disposed objects).
-   Precondition: external. Does nothing once the exit has begun. */
+   Precondition: external. Does nothing once the exit has begun.
+
+   Destroyed GTK 4 windows: once GTK 4 is initialised (found at run time
+   with dlsym, never loaded by the library), a window that leaves GTK's list
+   of toplevels (gtk_window_destroy) is disposed (g_object_run_dispose) at
+   the next safe point on GTK's thread, or at the main loop's next turn,
+   as GTK 3's gtk_widget_destroy did: its handlers are destroyed and its
+   children unparented, so a handler that captures its window no longer
+   keeps it alive. Using the window afterwards is like using any disposed
+   GObject. A window only hidden is not disposed. A binding needs no call
+   for this. */
 void ocgc_flush(void);
 
 /* The ordered shutdown, once (idempotent): no closure calls OCaml any

@@ -176,7 +176,14 @@ module Window : sig
 
   val destroy : window -> unit
   (** Hides the window and drops GTK's own reference to it; an application
-      whose last window goes quits. *)
+      whose last window goes quits. At the next safe point (the end of the
+      running callback, [Gclosure.flush], a GC cycle's end, or the main
+      loop's next turn) the library disposes the window, as GTK 3's destroy
+      did: its signal handlers are destroyed and its children unparented,
+      so a handler that captures its own window no longer keeps it alive.
+      Using the window afterwards is like using a disposed GObject. A
+      window only hidden (property ["visible"] set to false) is not
+      disposed. *)
 
   val screenshot : window -> string -> unit
   (** {!Widget.screenshot} for a window. *)

@@ -4,7 +4,7 @@
 # run directly (./scripts/setup.sh [--ocaml VERSION | --all]) it only builds
 # and caches, and says how to use what it built.
 #
-#   1. Debian packages: libgtk-4-dev, xvfb, xauth, pkg-config, valgrind, gdb
+#   1. Debian packages: libgtk-4-dev, libgtk-3-dev, xvfb, xauth, pkg-config, valgrind, gdb
 #      (installed with apt-get when one is missing).
 #   2. An OCaml and dune:
 #      * OCAML_GCLOSURE_OCAML=VERSION (test.sh --ocaml VERSION) asks for one
@@ -61,7 +61,7 @@ die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
 
 # ---- 1. Debian packages ---------------------------------------------------
 setup_debian_packages() {
-  local wanted=(libgtk-4-dev xvfb xauth pkg-config valgrind gdb bzip2 xz-utils make gcc)
+  local wanted=(libgtk-4-dev libgtk-3-dev xvfb xauth pkg-config valgrind gdb bzip2 xz-utils make gcc)
   local missing=() p
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

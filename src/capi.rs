@@ -128,6 +128,7 @@ pub unsafe extern "C" fn ocgc_closure_new(callback: Val, spec: *const OcgcMarsha
     let made = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: domain lock held, inside the library, not a finalizer.
         unsafe { safepoint::at_entry() };
+        crate::toplevels::notice();
         // SAFETY: domain lock held; boxroot allocates outside the OCaml heap.
         let root = unsafe { ocaml_boxroot_sys::boxroot_create(callback) }.map(Root)?;
         let how = Marshal::Meta { meta: Some(capi_marshal), data: spec as gpointer };

@@ -115,6 +115,7 @@ impl Runtime {
             ocaml_boxroot_sys::boxroot_setup();
             crate::lifecycle::presence::init();
             crate::deferred::note_main_thread();
+            crate::toplevels::note_init_thread();
         }
         Ok(Runtime { _not_send: PhantomData })
     }

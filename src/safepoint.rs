@@ -4,13 +4,16 @@
 //! A *safe point* is a moment when the calling thread holds the domain lock,
 //! is inside the library (`lifecycle::enter`) and is not inside a GC
 //! finalizer: the end of every callback, the end of a major GC cycle (an
-//! OCaml alarm calls `Gclosure.flush`), `Gclosure.flush`, and shutdown. The
+//! OCaml alarm calls `Gclosure.flush`), `Gclosure.flush`, and shutdown. A
+//! full safe point also disposes the GTK 4 windows destroyed since the
+//! last one (`toplevels`, a hook: this module knows nothing of GTK). The
 //! start of every external is a lesser one ([`at_entry`]): roots and closure
 //! references only, because dropping an object's last reference can run
 //! OCaml code.
 
 use crate::closure::REGISTRY;
 use crate::deferred;
+use crate::toplevels;
 
 /// The safe point at the start of an external: releases queued roots and
 /// closure references, which run no OCaml code, and leaves objects and
@@ -39,7 +42,7 @@ pub unsafe fn at_entry() {
 pub unsafe fn safe_point() {
     // SAFETY: forwarded precondition.
     unsafe { crate::owners::maintain() };
-    if REGISTRY.has_queued() || deferred::has_queued() {
+    if REGISTRY.has_queued() || deferred::has_queued() || toplevels::has_queued() {
         // SAFETY: forwarded precondition.
         unsafe { flush() };
     }
@@ -55,11 +58,15 @@ pub unsafe fn flush() {
     // SAFETY: forwarded precondition.
     unsafe { crate::owners::maintain() };
     loop {
+        // Destroyed windows first: their dispose queues more releases.
+        // (Those queued for another thread's safe point stay queued.)
+        // SAFETY: forwarded precondition.
+        let windows = unsafe { toplevels::dispose_queued() };
         // SAFETY: forwarded precondition.
         let refs = unsafe { deferred::release_all() };
         // SAFETY: as in `at_entry`.
         let n = unsafe { REGISTRY.drain_with(drop) };
-        if refs == 0 && n == 0 && !REGISTRY.has_queued() && !deferred::has_queued() {
+        if windows == 0 && refs == 0 && n == 0 && !REGISTRY.has_queued() && !deferred::has_queued() {
             break;
         }
     }

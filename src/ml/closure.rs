@@ -11,6 +11,7 @@ use crate::invocation::Invocation;
 externals! {
     /// `Gobject.Closure.create : (argv -> unit) -> g_closure`.
     fn ml_gobject_closure_create("Gobject.Closure.create") (f: Rooted) -> ClosureRef {
+        crate::toplevels::notice();
         // SAFETY: externals hold the domain lock, inside the library; `f` is
         // typed `argv -> unit`.
         unsafe { closure::create(f.0) }.map_err(|_| GcError::Closed)

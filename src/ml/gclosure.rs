@@ -66,6 +66,7 @@ externals! {
         }
         crate::caml_boxed::gtype(); // registered up front, so Type.from_name finds it
         crate::deferred::note_main_thread();
+        crate::toplevels::note_init_thread();
         Ok(())
     }
 

@@ -105,7 +105,10 @@ externals! {
         if gtk::is_initialized() {
             return Err(invalid(F, "GTK was already initialised by another thread"));
         }
-        Ok(gtk::init().is_ok())
+        let ok = gtk::init().is_ok();
+        // Destroyed windows are disposed (src/toplevels.rs): watch from now.
+        crate::toplevels::notice();
+        Ok(ok)
     }
 }
 
@@ -195,6 +198,8 @@ externals! {
     fn ml_gtk4_window_create("Gtk4.Window.create") (app: ObjRef) -> ObjRef {
         let a: gtk::Application = object(F, app)?;
         gtk_ready(F)?;
+        // Destroyed windows are disposed (src/toplevels.rs): watch from the first.
+        crate::toplevels::notice();
         if !a.is_registered() {
             return Err(invalid(
                 F,
@@ -256,7 +261,8 @@ externals! {
 
 externals! {
     /// `Gtk4.Window.destroy`: hides the window and drops GTK's reference to
-    /// it; the application quits when its last window goes.
+    /// it; the application quits when its last window goes. The next full
+    /// safe point disposes it (`toplevels`).
     fn ml_gtk4_window_destroy("Gtk4.Window.destroy") (w: ObjRef) -> () {
         let w: gtk::Window = widget(F, w)?;
         w.destroy();

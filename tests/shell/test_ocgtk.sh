@@ -41,4 +41,7 @@ OCAML_GCLOSURE_OCAML=$v OCGTK_REPRO_TIMEOUT=60 bash "$root/integrations/ocgtk/te
 ours_status=$?
 wait "$stock_pid"; stock_status=$?
 cat "$out/stock" "$out/ours"
+# Memory per dialog (issue 19), stock beside ours.
+echo "=== memory per dialog, ocgtk stock vs ours (a Close handler capturing its window; GC after each dialog):"
+grep -h '^  ocgtk-\(stock\|ours\) dialogs: ' "$out/stock" "$out/ours"
 [ "$stock_status" -eq 0 ] && [ "$ours_status" -eq 0 ]
