@@ -87,6 +87,7 @@ mod lifecycle;
 mod lock;
 mod ml;
 mod registry;
+mod root;
 mod safepoint;
 mod shutdown;
 mod signals;

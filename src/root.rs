@@ -1,0 +1,119 @@
+//! Roots for the OCaml values the library keeps (callbacks, `` `CAML ``
+//! values in GValues, a binding's argv across a call): a boxroot on the
+//! main domain, a generational global root on any other.
+//!
+//! Why two kinds: boxroot keeps its roots in 16 KiB pools owned by the
+//! domain that made them. When a domain ends, its pools are handed to the
+//! next domain that scans its roots ("orphaned" and "adopted"), and are
+//! only ever reused by that domain's own allocations, never freed:
+//! boxroot 0.4 frees a pool only when a deletion *on the pool's own
+//! domain* empties it, and never the pool a domain is filling. A domain
+//! that made one root and ended therefore left a 16 KiB pool behind in
+//! most cases: 119 pools allocated and 16 freed over 300 domains of
+//! twenty closures each (counted with gdb on `bxr_alloc_uninitialised_pool`
+//! and `bxr_free_pool`), about 4 KB of malloc in use and 7 KB of RSS per
+//! domain, linearly. The runtime's generational global roots are one
+//! table for the process (a skip list under a mutex): a root registered on
+//! a domain that ends costs nothing once removed.
+//!
+//! The main domain (domain 0) lives until the program exits, so its
+//! roots stay boxroots: the fast path of every single-domain program and
+//! of the benchmarks. A root made on any other domain is a global root
+//! (a few hundred instructions more to make and to remove, under the
+//! runtime's roots mutex). On OCaml 4.14 every root is a boxroot.
+//!
+//! A global root may only be removed with a domain lock held (otherwise
+//! a minor GC could move it between the young and old lists meanwhile):
+//! one dropped by a thread without the lock (GLib freeing a
+//! `GclosureCaml` box) is removed at the next safe point instead.
+
+use std::ptr::NonNull;
+
+use ocaml::sys::{self, Value};
+
+use crate::deferred::{self, Deferred};
+
+extern "C" {
+    fn gclosure_shim_domain_id() -> std::ffi::c_int;
+}
+
+/// One rooted OCaml value; the root goes when this is dropped.
+pub struct Root {
+    /// The root's cell: a boxroot's slot, or a box of ours registered as
+    /// a generational global root.
+    cell: NonNull<Value>,
+    /// The boxroot, if it is one (`None`: a global root).
+    boxroot: Option<ocaml_boxroot_sys::BoxRoot>,
+}
+
+// SAFETY: the cell is read only by threads that hold a domain lock (every
+// caller of `get`), and both kinds may be dropped from any thread (boxroot
+// allows it; a global root dropped without a lock is deferred).
+unsafe impl Send for Root {}
+// SAFETY: as above; shared access only reads the cell, under a domain lock.
+unsafe impl Sync for Root {}
+
+impl Root {
+    /// A new root holding `v`, or `None` when boxroot cannot allocate.
+    ///
+    /// # Safety
+    /// The calling thread holds a domain lock; `v` is a valid value.
+    #[inline]
+    pub unsafe fn new(v: Value) -> Option<Root> {
+        // SAFETY: domain lock held (precondition): the domain state is readable.
+        if unsafe { gclosure_shim_domain_id() } == 0 {
+            // SAFETY: domain lock held (precondition).
+            let b = unsafe { ocaml_boxroot_sys::boxroot_create(v) }?;
+            let cell = NonNull::new(ocaml_boxroot_sys::boxroot_get_ref(b) as *mut Value)?;
+            Some(Root { cell, boxroot: Some(b) })
+        } else {
+            let cell = NonNull::from(Box::leak(Box::new(v)));
+            // SAFETY: domain lock held; the cell is ours, aligned, and stays
+            // at this address until the root is removed (`remove_global`).
+            unsafe { sys::caml_register_generational_global_root(cell.as_ptr()) };
+            Some(Root { cell, boxroot: None })
+        }
+    }
+
+    /// The rooted value.
+    ///
+    /// # Safety
+    /// The calling thread holds a domain lock (the GC may move the value).
+    #[inline(always)]
+    pub unsafe fn get(&self) -> Value {
+        // SAFETY: the cell is valid while `self` lives; read under a domain
+        // lock (precondition), so no collection moves the value meanwhile.
+        unsafe { *self.cell.as_ptr() }
+    }
+}
+
+impl Drop for Root {
+    fn drop(&mut self) {
+        if let Some(b) = self.boxroot {
+            // SAFETY: a boxroot made by `new`, deleted once; boxroot allows
+            // deleting from any thread.
+            unsafe { ocaml_boxroot_sys::boxroot_delete(b) };
+        } else if crate::lock::held() {
+            // SAFETY: a global root's cell made by `new`, removed once, with
+            // a domain lock held.
+            unsafe { remove_global(self.cell.as_ptr() as glib::ffi::gpointer) };
+        } else {
+            deferred::push(Deferred::Notify(remove_global, self.cell.as_ptr() as glib::ffi::gpointer));
+        }
+    }
+}
+
+/// Removes a global root and frees its cell.
+///
+/// # Safety
+/// `cell` is the cell of a global root made by [`Root::new`], not removed
+/// yet; the calling thread holds a domain lock (a safe point, for a
+/// deferred removal).
+unsafe extern "C" fn remove_global(cell: glib::ffi::gpointer) {
+    let cell = cell as *mut Value;
+    // SAFETY: precondition: registered, lock held; then the box is ours.
+    unsafe {
+        sys::caml_remove_generational_global_root(cell);
+        drop(Box::from_raw(cell));
+    }
+}
