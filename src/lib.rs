@@ -92,5 +92,6 @@ mod safepoint;
 mod shutdown;
 mod signals;
 mod spare;
+mod weight;
 
 pub use embed::{connect_closure, stats, Callback, Error, Runtime, Stats};
