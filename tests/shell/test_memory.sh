@@ -8,7 +8,8 @@
 #      three at a time, each making twenty closures on objects of its own
 #      (GCancellable, GtkAdjustment) and emitting, no GC per domain. Beside
 #      it, the same number of domains doing OCaml work only (the control);
-#      each runs twice and the lower figure counts.
+#      each runs twice, with a 256 KB minor heap, and the lower figure
+#      counts (why: below).
 #      Must hold: malloc in use < DOMAIN_LIMIT (512) B per domain, RSS less
 #      than DOMAIN_LIMIT B per domain above the control's, no closure left.
 #      The control itself leaves a few hundred bytes of RSS per domain over
@@ -44,10 +45,15 @@ major=$(ocamlopt -version | cut -d. -f1)
 if [ "$major" -ge 5 ]; then
   dune build ./tests/memory/mem_domains.exe || { check "dune build mem_domains.exe" false; finish; }
   exe=./_build/default/tests/memory/mem_domains.exe
-  # Each program runs DOMAIN_RUNS (2) times and the lower figure counts:
-  # the warm-up of the OCaml heap and of glibc's per-thread arenas only
-  # adds (ours, 900 domains: 587-806 B of RSS per domain in six runs, the
-  # control 246-546 B), while a leak shows in every run.
+  # RSS warms up without leaking: each domain slot's minor heap (2 MB by
+  # default) stays mapped for the next domain in that slot and is touched
+  # a little further now and then, and glibc's per-thread arenas fill.
+  # With the default minor heap, ours left 560-881 B of RSS per domain
+  # over 600 domains in ten runs, the control 246-546 B; with a 256 KB one
+  # (s=32k) ours 273-423 B, the control 123-266 B. So the programs run
+  # with s=32k, each DOMAIN_RUNS (2) times, and the lower figure counts:
+  # warm-up only adds, a leak shows in every run.
+  export OCAMLRUNPARAM=${MEMORY_OCAMLRUNPARAM:-s=32k}
   runs=${DOMAIN_RUNS:-2}
   m=""; r=""; l=0; rc=""
   for ((k = 1; k <= runs; k++)); do
@@ -65,6 +71,7 @@ if [ "$major" -ge 5 ]; then
   check "domains: malloc in use grows $m B per domain (< $domain_limit)" lt "$m" "$domain_limit"
   check "domains: RSS grows $r B per domain, $rd B above the pure-OCaml control's $rc (< $domain_limit)" lt "$rd" "$domain_limit"
   check "domains: no closure left live ($l)" [ "$l" -eq 0 ]
+  unset OCAMLRUNPARAM
   echo "short-lived domains, 20 closures each (test_memory) | per domain: malloc $m B, RSS $r B (pure OCaml: $rc B)" >>"${OCAML_GCLOSURE_FINDINGS:-/dev/null}"
 else
   echo "skip domains: OCaml $(ocamlopt -version) has none"
