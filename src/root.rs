@@ -35,16 +35,21 @@ use crate::deferred::{self, Deferred};
 
 extern "C" {
     fn gclosure_shim_domain_id() -> std::ffi::c_int;
+    /// boxroot's `boxroot_delete`, taking the slot's address (a C
+    /// `boxroot` is that pointer).
+    #[link_name = "boxroot_delete"]
+    fn boxroot_delete_slot(slot: *mut Value);
 }
 
+/// The tag of a global root's cell address (cells are word-aligned).
+const GLOBAL: usize = 1;
+
 /// One rooted OCaml value; the root goes when this is dropped.
-pub struct Root {
-    /// The root's cell: a boxroot's slot, or a box of ours registered as
-    /// a generational global root.
-    cell: NonNull<Value>,
-    /// The boxroot, if it is one (`None`: a global root).
-    boxroot: Option<ocaml_boxroot_sys::BoxRoot>,
-}
+///
+/// One word, so that a registry entry stays as small as with a plain
+/// boxroot: the address of a boxroot's slot, or of a box of ours that is
+/// registered as a generational global root, tagged with [`GLOBAL`].
+pub struct Root(NonNull<Value>);
 
 // SAFETY: the cell is read only by threads that hold a domain lock (every
 // caller of `get`), and both kinds may be dropped from any thread (boxroot
@@ -66,15 +71,20 @@ impl Root {
         if crate::lock::domain_alone() || unsafe { gclosure_shim_domain_id() } == 0 {
             // SAFETY: domain lock held (precondition).
             let b = unsafe { ocaml_boxroot_sys::boxroot_create(v) }?;
-            let cell = NonNull::new(ocaml_boxroot_sys::boxroot_get_ref(b) as *mut Value)?;
-            Some(Root { cell, boxroot: Some(b) })
+            NonNull::new(ocaml_boxroot_sys::boxroot_get_ref(b) as *mut Value).map(Root)
         } else {
-            let cell = NonNull::from(Box::leak(Box::new(v)));
+            let cell: &mut Value = Box::leak(Box::new(v));
             // SAFETY: domain lock held; the cell is ours, aligned, and stays
             // at this address until the root is removed (`remove_global`).
-            unsafe { sys::caml_register_generational_global_root(cell.as_ptr()) };
-            Some(Root { cell, boxroot: None })
+            unsafe { sys::caml_register_generational_global_root(cell) };
+            NonNull::new(((cell as *mut Value as usize) | GLOBAL) as *mut Value).map(Root)
         }
+    }
+
+    /// The cell's address, untagged.
+    #[inline(always)]
+    fn cell(&self) -> *mut Value {
+        (self.0.as_ptr() as usize & !GLOBAL) as *mut Value
     }
 
     /// The rooted value.
@@ -85,22 +95,23 @@ impl Root {
     pub unsafe fn get(&self) -> Value {
         // SAFETY: the cell is valid while `self` lives; read under a domain
         // lock (precondition), so no collection moves the value meanwhile.
-        unsafe { *self.cell.as_ptr() }
+        unsafe { *self.cell() }
     }
 }
 
 impl Drop for Root {
     fn drop(&mut self) {
-        if let Some(b) = self.boxroot {
-            // SAFETY: a boxroot made by `new`, deleted once; boxroot allows
-            // deleting from any thread.
-            unsafe { ocaml_boxroot_sys::boxroot_delete(b) };
+        let cell = self.cell();
+        if self.0.as_ptr() as usize & GLOBAL == 0 {
+            // SAFETY: a boxroot's slot made by `new`, deleted once; boxroot
+            // allows deleting from any thread.
+            unsafe { boxroot_delete_slot(cell) };
         } else if crate::lock::held() {
             // SAFETY: a global root's cell made by `new`, removed once, with
             // a domain lock held.
-            unsafe { remove_global(self.cell.as_ptr() as glib::ffi::gpointer) };
+            unsafe { remove_global(cell as glib::ffi::gpointer) };
         } else {
-            deferred::push(Deferred::Notify(remove_global, self.cell.as_ptr() as glib::ffi::gpointer));
+            deferred::push(Deferred::Notify(remove_global, cell as glib::ffi::gpointer));
         }
     }
 }
