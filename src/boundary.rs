@@ -345,14 +345,14 @@ impl<A: Arg, B: Arg> Arg for (A, B) {
 }
 
 /// An OCaml value kept across the call (and beyond): rooted at entry.
-pub struct Rooted(pub ocaml::root::Root);
+pub struct Rooted(pub crate::root::Root);
 
 impl Arg for Rooted {
     unsafe fn read(v: Val, func: &'static str, _: &'static str) -> Res<Self> {
-        // SAFETY: domain lock held (precondition); boxroot allocates outside
+        // SAFETY: domain lock held (precondition); the root is allocated outside
         // the OCaml heap.
-        unsafe { ocaml_boxroot_sys::boxroot_create(v) }
-            .map(|r| Rooted(ocaml::root::Root(r)))
+        unsafe { crate::root::Root::new(v) }
+            .map(Rooted)
             .ok_or_else(|| GcError::Failure(format!("{func}: cannot root a value (out of memory)")))
     }
 }

@@ -1,9 +1,10 @@
 //! `GclosureCaml`: a boxed GType whose values are OCaml values, so that
 //! `` `CAML v `` fits in a GValue.
 //!
-//! The boxed pointer is a cell of ours holding a boxroot: copying makes a
-//! new cell and root (with the domain lock, taken if the copying thread
-//! lacks it), freeing deletes both (boxroot allows that without the lock).
+//! The boxed pointer is a cell of ours holding a root (`crate::root`):
+//! copying makes a new cell and root (with the domain lock, taken if the
+//! copying thread lacks it), freeing deletes both (allowed without the
+//! lock: a global root dropped so is removed at the next safe point).
 //! GLib frees such values only from GLib code, never from an OCaml GC
 //! finalizer: the library's own GValue handles defer their unset to a safe
 //! point. Every live cell is known, so shutdown releases their roots while
@@ -13,7 +14,7 @@
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
 
-use ocaml::root::Root;
+use crate::root::Root;
 
 use glib::ffi::gpointer;
 use glib::gobject_ffi as gobj;
@@ -65,8 +66,8 @@ unsafe extern "C" fn copy(p: gpointer) -> gpointer {
     // `new_boxed` and `copy`); domain lock held now.
     let v = unsafe { cell(p) }.root.lock().unwrap_or_else(|e| e.into_inner()).as_ref().map(|r| unsafe { r.get() });
     // SAFETY: domain lock held.
-    match v.and_then(|v| unsafe { ocaml_boxroot_sys::boxroot_create(v) }) {
-        Some(r) => new_cell(Root(r)),
+    match v.and_then(|v| unsafe { Root::new(v) }) {
+        Some(r) => new_cell(r),
         None => std::ptr::null_mut(),
     }
 }
@@ -77,8 +78,8 @@ unsafe extern "C" fn free(p: gpointer) {
             set.remove(&(p as usize));
         }
         // SAFETY: `p` is a cell of ours, freed once by GLib; dropping its
-        // root (if shutdown left one) is a boxroot_delete, allowed without
-        // the lock.
+        // root (if shutdown left one) is allowed without the lock
+        // (`crate::root`).
         drop(unsafe { Box::from_raw(p as *mut Cell) });
     }
 }
@@ -100,7 +101,7 @@ pub fn gtype() -> glib::Type {
 /// Domain lock held.
 pub unsafe fn new_boxed(v: ocaml::sys::Value) -> Option<gpointer> {
     // SAFETY: precondition.
-    unsafe { ocaml_boxroot_sys::boxroot_create(v) }.map(|r| new_cell(Root(r)))
+    unsafe { Root::new(v) }.map(new_cell)
 }
 
 /// The OCaml value inside a boxed value of this type, or `None` once
@@ -129,7 +130,7 @@ pub fn release_all() -> usize {
             .filter_map(|&p| unsafe { cell(p as gpointer) }.root.lock().unwrap_or_else(|e| e.into_inner()).take())
             .collect()
     };
-    roots.len() // each dropped here: boxroot_delete
+    roots.len() // each dropped here, with the lock held
 }
 
 /// How many cells still hold a root (for tests).

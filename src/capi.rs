@@ -15,7 +15,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use glib::ffi::{gpointer, GType};
 use glib::gobject_ffi::{GClosure, GObject, GValue};
-use ocaml::root::Root;
+use crate::root::Root;
 use ocaml::sys;
 
 use crate::boundary::{self, Val};
@@ -57,8 +57,8 @@ impl ArgvBuilder for CArgv<'_> {
             // SAFETY: domain lock held, inside the library; rooted at once.
             None => unsafe { ArgvHandle::new_raw(inv) },
         };
-        // SAFETY: domain lock held; boxroot allocates outside the OCaml heap.
-        unsafe { ocaml_boxroot_sys::boxroot_create(v) }.map(Root)
+        // SAFETY: domain lock held; the root is allocated outside the OCaml heap.
+        unsafe { Root::new(v) }
     }
 
     unsafe fn get(held: &Root) -> Val {
@@ -129,8 +129,8 @@ pub unsafe extern "C" fn ocgc_closure_new(callback: Val, spec: *const OcgcMarsha
         // SAFETY: domain lock held, inside the library, not a finalizer.
         unsafe { safepoint::at_entry() };
         crate::toplevels::notice();
-        // SAFETY: domain lock held; boxroot allocates outside the OCaml heap.
-        let root = unsafe { ocaml_boxroot_sys::boxroot_create(callback) }.map(Root)?;
+        // SAFETY: domain lock held; the root is allocated outside the OCaml heap.
+        let root = unsafe { Root::new(callback) }?;
         let how = Marshal::Meta { meta: Some(capi_marshal), data: spec as gpointer };
         // SAFETY: domain lock held, inside the library; capi_marshal calls
         // `invoke`, and `spec` outlives the closure (precondition).

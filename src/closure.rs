@@ -18,7 +18,7 @@ use glib::ffi::gpointer;
 use glib::gobject_ffi::GValue;
 use glib::gobject_ffi::{self as gobj, GClosure};
 use glib::translate::FromGlibPtrNone;
-use ocaml::root::Root;
+use crate::root::Root;
 use ocaml::sys;
 
 use crate::handles::{ArgvHandle, ClosureRef};
@@ -29,8 +29,8 @@ use crate::registry::{ClosedError, Key, Registry};
 use crate::safepoint;
 
 /// An OCaml callback's record (`owners`: the callback, held strongly
-/// until the closure is owned by objects) rooted by a boxroot, as stored
-/// in the registry, with
+/// until the closure is owned by objects) rooted (`crate::root`), as
+/// stored in the registry, with
 /// the GClosure that calls it (set right after the closure is made; null
 /// before). The pointer is only used while the entry is live: GLib runs the
 /// finalize notifier (and usually the invalidate notifier before it), which
@@ -44,7 +44,7 @@ pub struct CallbackRoot {
 }
 
 // SAFETY: the root's value is read only by threads holding a domain lock
-// (the marshaller checks it), and boxroot allows deleting a root from any
+// (the marshaller checks it), and a root may be dropped from any
 // thread; the registry's lock orders the accesses.
 unsafe impl Send for CallbackRoot {}
 // SAFETY: as above; shared access only reads the root's cell under a domain lock.
@@ -404,7 +404,7 @@ pub(crate) unsafe fn handle_exception_with(exn: sys::Value, first: impl FnOnce(s
     }
     // The handler runs OCaml code, which may move `exn`: rooted across it.
     // SAFETY: domain lock held.
-    let Some(exn) = (unsafe { ocaml_boxroot_sys::boxroot_create(exn) }).map(Root) else { return };
+    let Some(exn) = (unsafe { Root::new(exn) }) else { return };
     // SAFETY: domain lock held; the exception is rooted across the hook.
     first(unsafe { exn.get() });
     if !h.is_null() {

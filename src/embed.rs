@@ -23,7 +23,7 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use glib::prelude::*;
-use ocaml::root::Root;
+use crate::root::Root;
 
 use crate::closure;
 use crate::errors::GcError;
@@ -132,8 +132,8 @@ impl Runtime {
             return Err(Error::UnknownCallback(name.into()));
         }
         // SAFETY: as above; `p` points to a live named value.
-        let root = unsafe { ocaml_boxroot_sys::boxroot_create(*p) }.ok_or(Error::Closed)?;
-        Ok(Callback { root: Root(root), name: name.into() })
+        let root = unsafe { Root::new(*p) }.ok_or(Error::Closed)?;
+        Ok(Callback { root, name: name.into() })
     }
 
     /// A new GClosure that calls `cb` (an `argv -> unit` OCaml function).
@@ -142,10 +142,10 @@ impl Runtime {
         let _lock = lock_for_this_call();
         // SAFETY: domain lock held (see `callback`); a new root of the same
         // value for the registry.
-        let root = unsafe { ocaml_boxroot_sys::boxroot_create(cb.root.get()) }.ok_or(Error::Closed)?;
+        let root = unsafe { Root::new(cb.root.get()) }.ok_or(Error::Closed)?;
         // SAFETY: domain lock held, inside the library; `cb` roots a function
         // value of the required type (the caller's contract with its OCaml code).
-        unsafe { closure::create_glib(Root(root)) }.map_err(|_| Error::Closed)
+        unsafe { closure::create_glib(root) }.map_err(|_| Error::Closed)
     }
 
     /// Connects the OCaml callback registered as `name` to `signal` of `obj`.
@@ -181,7 +181,7 @@ impl Runtime {
                 crate::boundary::Ret::into_ocaml(r).map_err(Error::from)?
             };
             // SAFETY: domain lock held; `v` was just made, nothing allocated since.
-            args.push(Root(unsafe { ocaml_boxroot_sys::boxroot_create(v) }.ok_or(Error::Closed)?));
+            args.push(unsafe { Root::new(v) }.ok_or(Error::Closed)?);
         }
         let res = {
             // SAFETY: domain lock held; read right before the call, with no

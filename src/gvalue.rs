@@ -259,8 +259,8 @@ pub unsafe fn read(v: *const GValue) -> Result<Data, String> {
                     return Err("an empty GclosureCaml value".into());
                 }
                 let v = crate::caml_boxed::get(p).ok_or("a GclosureCaml value released at shutdown")?;
-                let r = ocaml_boxroot_sys::boxroot_create(v).ok_or("cannot root the value")?;
-                Data::Caml(Rooted(ocaml::root::Root(r)))
+                let r = crate::root::Root::new(v).ok_or("cannot root the value")?;
+                Data::Caml(Rooted(r))
             }
             gobj::G_TYPE_BOXED => {
                 let p = gobj::g_value_get_boxed(v);

@@ -41,6 +41,25 @@ pub(crate) unsafe fn custom_block<T: ocaml::Custom>(x: T) -> Val {
     }
 }
 
+/// [`custom_block`] for a block that stands for `mem` bytes held outside
+/// the OCaml heap (`caml_alloc_custom_mem`): the GC paces itself as if
+/// they were allocated with it (see `weight`).
+///
+/// # Safety
+/// As [`custom_block`].
+pub(crate) unsafe fn custom_block_weighing<T: ocaml::Custom>(x: T, mem: usize) -> Val {
+    // SAFETY: precondition; the block has room for a T, written at once.
+    unsafe {
+        let v = sys::caml_alloc_custom_mem(
+            T::ops() as *const _ as *mut sys::custom_operations,
+            std::mem::size_of::<T>(),
+            mem,
+        );
+        std::ptr::write(sys::field(v, 1) as *mut T, x);
+        v
+    }
+}
+
 /// [`custom_block`] for a `T` whose custom operations have no finalizer
 /// and count no outside memory: what `caml_alloc_custom` itself does for
 /// such a block (one small allocation, the ops pointer in field 0, no
@@ -161,10 +180,12 @@ impl Arg for ObjRef {
 }
 
 impl Ret for ObjRef {
-    /// A new `obj` block that owns this reference.
+    /// A new `obj` block that owns this reference, as heavy for the GC as
+    /// what an object of its class keeps in C (`weight`).
     unsafe fn into_ocaml(self) -> Res<Val> {
+        let mem = crate::weight::weight_of(self.class());
         // SAFETY: domain lock held (precondition); the block takes the reference.
-        Ok(unsafe { custom_block(ObjHandle { ptr: self.into_raw() }) })
+        Ok(unsafe { custom_block_weighing(ObjHandle { ptr: self.into_raw() }, mem) })
     }
 }
 

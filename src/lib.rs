@@ -88,10 +88,12 @@ mod lock;
 mod ml;
 mod owners;
 mod registry;
+mod root;
 mod safepoint;
 mod shutdown;
 mod signals;
 mod spare;
 mod toplevels;
+mod weight;
 
 pub use embed::{connect_closure, stats, Callback, Error, Runtime, Stats};

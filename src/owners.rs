@@ -72,7 +72,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, Once};
 
 use glib::gobject_ffi::{self as gobj, GObject};
-use ocaml::root::Root;
+use crate::root::Root;
 use ocaml::sys::Value as Val;
 
 use crate::closure::REGISTRY;

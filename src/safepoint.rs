@@ -27,7 +27,7 @@ pub unsafe fn at_entry() {
         // SAFETY: forwarded precondition.
         unsafe { deferred::release_closures() };
         // SAFETY: domain lock held (precondition): no unlocked registry read
-        // runs. boxroot_delete for each, with the domain lock held.
+        // runs. Each root is deleted with the domain lock held.
         unsafe { REGISTRY.drain_with(drop) };
     }
 }

@@ -174,3 +174,14 @@ void gclosure_shim_cancel_restore(int old)
   int ignored;
   pthread_setcancelstate(old, &ignored);
 }
+
+/* The calling thread's domain (0: the main domain, which lives until the
+   program exits; always 0 on OCaml 4.14). Domain lock held. */
+int gclosure_shim_domain_id(void)
+{
+#if OCAML_VERSION_MAJOR >= 5
+  return Caml_state->id;
+#else
+  return 0;
+#endif
+}
