@@ -56,8 +56,19 @@ type 'a data_set =
   | `INT32 of int32
   | `UINT32 of int32
   | `UINT64 of int64
-  | `DOUBLE of float ]
-(** What to store in a GValue; the constructor names the GLib type. *)
+  | `DOUBLE of float
+  | `UNSAFE_POINTER of nativeint option ]
+(** What to store in a GValue; the constructor names the GLib type.
+
+    Every constructor is checked against the value's type and cannot crash
+    the process, except [`UNSAFE_POINTER], the one unsafe corner: it writes
+    a raw address (or NULL) into a plain [gpointer] property, signal
+    parameter or result, and C code may dereference it (GtkEditable's
+    ["insert-text"] handler writes through its [gint *position]). Use it
+    only with an address that C code expects there, valid for as long as C
+    code may use it; a wrong one is undefined behaviour, as in C.
+    [`POINTER] is for reading: written, it raises [Invalid_argument]
+    (reading a pointer is unchanged: see {!data_get}). *)
 
 (** {1 Objects} *)
 
