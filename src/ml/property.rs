@@ -31,7 +31,10 @@ fn find(func: &str, o: &ObjRef, name: &Text) -> Res<glib::ParamSpec> {
 ///   tree, which GTK walks until the stack overflows), and not a toplevel
 ///   (a `GtkRoot`, such as a window) unless the property is typed for one
 ///   (`transient-for`), as `Gtk4.Window.set_child` refuses.
-pub(crate) fn check_write(pspec: &glib::ParamSpec, d: &Data, target: Option<&ObjRef>) -> Result<(), String> {
+/// * `visible` set on a popover (a GtkNative that is not a toplevel) that
+///   has no parent: GTK would realize it on a parent surface that is not
+///   there.
+pub(crate) fn check_write(class: glib::Type, pspec: &glib::ParamSpec, d: &Data, target: Option<&ObjRef>) -> Result<(), String> {
     let vt = pspec.value_type();
     if let Data::String(None) = d {
         if vt.is_a(glib::Type::STRING) {
@@ -47,9 +50,37 @@ pub(crate) fn check_write(pspec: &glib::ParamSpec, d: &Data, target: Option<&Obj
     if let Data::Object(Some(w)) = d {
         check_widget_value(vt, w, target)?;
     }
+    #[cfg(feature = "gtk4")]
+    if let (Data::Bool(true), "visible") = (d, pspec.name()) {
+        check_can_show(class, target)?;
+    }
     #[cfg(not(feature = "gtk4"))]
-    let _ = target;
+    let _ = (class, target);
     Ok(())
+}
+
+/// A native surface that is not a toplevel (a GtkPopover) is realized on
+/// its parent's surface: shown without a parent, GTK dereferences the
+/// missing surface (`gdk_surface_new_popup`). `target` is `None` for a new
+/// object of `class`, which has no parent yet.
+#[cfg(feature = "gtk4")]
+fn check_can_show(class: glib::Type, target: Option<&ObjRef>) -> Result<(), String> {
+    use glib::prelude::StaticType;
+    use glib::translate::FromGlibPtrNone;
+    use gtk4::prelude::WidgetExt;
+    if !class.is_a(gtk4::Native::static_type()) || class.is_a(gtk4::Root::static_type()) {
+        return Ok(());
+    }
+    let parented = target.is_some_and(|t| {
+        // SAFETY: a live widget (its class is a GtkNative), borrowed
+        // through its handle's reference for the call.
+        let w = unsafe { gtk4::Widget::from_glib_none(t.ptr() as *mut gtk4::ffi::GtkWidget) };
+        w.parent().is_some()
+    });
+    if parented {
+        return Ok(());
+    }
+    Err(format!("a {} without a parent cannot be shown: GTK needs its parent's surface", class.name()))
 }
 
 /// The widget-tree part of [`check_write`].
@@ -105,7 +136,7 @@ externals! {
         if !flags.contains(glib::ParamFlags::WRITABLE) || flags.contains(glib::ParamFlags::CONSTRUCT_ONLY) {
             return Err(invalid(F, format!("property {:?} of {} is not writable after construction", name.as_str(), o.class().name())));
         }
-        check_write(&p, &d, Some(&o))
+        check_write(o.class(), &p, &d, Some(&o))
             .map_err(|e| invalid(F, format!("property {:?} of {}: {e}", name.as_str(), o.class().name())))?;
         // SAFETY: live object; a writable property of its class; a value of
         // the property's type. Notify handlers (OCaml callbacks) may run.

@@ -119,6 +119,11 @@ let gobject_rows () =
     (ignore_ (fun () -> unsafe_create ~classe:"GFile" []));
   row "unsafe_create, a property given twice (g_object_new returns NULL)" (Invalid [ "Gobject.unsafe_create"; "\"name\""; "twice" ])
     (ignore_ (fun () -> unsafe_create ~classe:"GSimpleAction" [ ("name", `STRING (Some "a")); ("name", `STRING (Some "b")) ]));
+  (* Found by the fuzz test: constructors that crash on their defaults. *)
+  row "unsafe_create GPropertyAction []: refused" (Invalid [ "Gobject.unsafe_create"; "GPropertyAction"; "property-name" ])
+    (ignore_ (fun () -> unsafe_create ~classe:"GPropertyAction" []));
+  row "unsafe_create GBinding []: refused" (Invalid [ "Gobject.unsafe_create"; "GBinding"; "source-property" ])
+    (ignore_ (fun () -> unsafe_create ~classe:"GBinding" []));
   (* Issue 20, item 2: a raw address is refused by the safe API. *)
   row "Value.set `POINTER into a gpointer: refused" (Invalid [ "Gobject.Value.set"; "`POINTER"; "UNSAFE_POINTER" ])
     (fun () -> Value.set (Value.create (Type.from_name "gpointer")) (`POINTER (Some 8n)));
@@ -204,6 +209,16 @@ let gtk_rows () =
     (ignore_ (fun () -> Signal.emit_by_name e ~name:"insert-text" ~params:[ `STRING (Some "x"); `INT 1; `POINTER (Some 8n) ]));
   row "emit insert-text with `POINTER None: refused" (Invalid [ "Gobject.Signal.emit_by_name"; "`POINTER" ])
     (ignore_ (fun () -> Signal.emit_by_name e ~name:"insert-text" ~params:[ `STRING (Some "x"); `INT 1; `POINTER None ]));
+  (* Found by the fuzz test: GtkWidget's own signals (gtk_widget_real_map
+     asserts the widget is realized: abort). *)
+  row "emit \"map\" on a widget: refused" (Invalid [ "Gobject.Signal.emit_by_name"; "\"map\""; "GTK emits itself" ])
+    (ignore_ (fun () -> Signal.emit_by_name (Gtk4.Label.create ()) ~name:"map" ~params:[]));
+  (* Found by the fuzz test: a popover shown without a parent (GTK
+     dereferences the parent's missing surface). *)
+  row "Property.set_dyn popover \"visible\" true without a parent: refused" (Invalid [ "Gobject.Property.set_dyn"; "GtkPopover"; "without a parent" ])
+    (fun () -> Property.set_dyn (unsafe_create ~classe:"GtkPopover" []) "visible" (`BOOL true));
+  row "unsafe_create GtkPopover [\"visible\", true]: refused" (Invalid [ "Gobject.unsafe_create"; "without a parent" ])
+    (ignore_ (fun () -> unsafe_create ~classe:"GtkPopover" [ ("visible", `BOOL true) ]));
   (* Issue 21, item 1: strlen (NULL) under gtk_editable_set_text. *)
   row "Property.set_dyn entry \"text\" (`STRING None): refused" (Invalid [ "Gobject.Property.set_dyn"; "\"text\""; "NULL" ])
     (fun () -> Property.set_dyn e "text" (`STRING None));
