@@ -256,6 +256,14 @@ let gtk_rows () =
   row "Box.create, negative spacing" (Invalid [ "Gtk4.Box.create"; "negative" ]) (ignore_ (fun () -> Gtk4.Box.create ~spacing:(-1) ()));
   row "Box.append of a non-widget" (Invalid [ "Gtk4.Box.append"; "GtkWidget"; "GCancellable" ])
     (fun () -> Gtk4.Box.append (Gtk4.Box.create ()) (Obj.magic (obj ()) : Gtk4.widget));
+  (* Found by the fuzz test (seed 1073): GTK looped forever on the cycle. *)
+  row "Box.append of the box itself: refused" (Invalid [ "Gtk4.Box.append"; "cycle" ])
+    (fun () -> let bx = Gtk4.Box.create () in Gtk4.Box.append bx bx);
+  row "Box.append of the box's ancestor: refused" (Invalid [ "Gtk4.Box.append"; "ancestors"; "cycle" ])
+    (fun () ->
+      let outer = Gtk4.Box.create () and inner = Gtk4.Box.create () in
+      Gtk4.Box.append outer inner;
+      Gtk4.Box.append inner outer);
   row "Label.set_text on a button" (Invalid [ "Gtk4.Label.set_text"; "GtkLabel"; "GtkButton" ])
     (fun () -> Gtk4.Label.set_text (Obj.magic b : Gtk4.label) "x");
   row "Timeout.add, negative interval" (Invalid [ "Gtk4.Timeout.add"; "-1" ]) (ignore_ (fun () -> Gtk4.Timeout.add ~ms:(-1) (fun () -> false)));
