@@ -45,9 +45,13 @@ extern "C" {
 
 /// Libraries whose `*_get_type` functions are not GType getters: they
 /// take an argument (cairo's `cairo_pattern_get_type (cairo_pattern_t *)`
-/// reads its pattern's kind), so calling one without is undefined. Their
-/// GTypes live in companion libraries (`libcairo-gobject`), found as usual.
-const NOT_GTYPE_LIBRARIES: [&str; 1] = ["libcairo.so"];
+/// reads its pattern's kind; fribidi's `fribidi_get_type (FriBidiChar)`,
+/// reached from the name `Fribidi`, indexes a table with it), so calling
+/// one without is undefined. Cairo's GTypes live in a companion library
+/// (`libcairo-gobject`), found as usual. Found by listing the `*_get_type`
+/// symbols that GTK 4 and every library it links export, outside the
+/// GObject-based ones.
+const NOT_GTYPE_LIBRARIES: [&str; 2] = ["libcairo.so", "libfribidi.so"];
 
 /// Functions named like GType getters that take an argument, in the
 /// libraries this crate links (GLib, GIO, GTK 4 and what GTK links):
@@ -60,6 +64,12 @@ const NOT_GTYPE_GETTERS: [&str; 2] = [
     "g_variant_get_type",      // (GVariant *value): the value's GVariantType
     "g_io_extension_get_type", // (GIOExtension *extension): from "GIoExtension"
 ];
+
+/// Prefixes of symbols that are OCaml externals (`ml_*`, lablgtk's and
+/// this crate's own, such as `ml_gobject_get_type (value)`, reached from
+/// the name `MlGobject`) or the OCaml runtime's (`caml_*`): they take OCaml
+/// values. An OCaml executable exports its symbols, so dlsym finds them.
+const NOT_GTYPE_PREFIXES: [&str; 2] = ["ml_", "caml_"];
 
 /// Whether `name` is written as GType names are, in CamelCase: an ASCII
 /// upper-case letter, then ASCII letters and digits only, with at least
@@ -102,7 +112,7 @@ fn getter_for(name: &str) -> Option<extern "C" fn() -> glib::ffi::GType> {
         return None;
     }
     let sym = get_type_symbol(name);
-    if NOT_GTYPE_GETTERS.contains(&sym.as_str()) {
+    if NOT_GTYPE_GETTERS.contains(&sym.as_str()) || NOT_GTYPE_PREFIXES.iter().any(|p| sym.starts_with(p)) {
         return None;
     }
     let sym = std::ffi::CString::new(sym).ok()?;
@@ -133,7 +143,8 @@ fn getter_for(name: &str) -> Option<extern "C" fn() -> glib::ffi::GType> {
 ///    `gtk_button` are refused here), the symbol is derived as GtkBuilder
 ///    derives it (`GSocketClient` → `g_socket_client_get_type`), and called
 ///    only if it is not one of the known functions of that shape that take
-///    an argument ([`NOT_GTYPE_GETTERS`], [`NOT_GTYPE_LIBRARIES`]).
+///    an argument ([`NOT_GTYPE_GETTERS`], [`NOT_GTYPE_LIBRARIES`],
+///    [`NOT_GTYPE_PREFIXES`]).
 /// 3. The type it returns must have exactly that name (a lower-cased clash,
 ///    such as `GtkGlArea` and `GtkGLArea`, both `gtk_gl_area_get_type`,
 ///    answers for the registered spelling only).
@@ -269,6 +280,9 @@ mod tests {
         let _ = gtk4::gio::Cancellable::static_type();
         assert!(getter_for("g_variant").is_none());
         assert!(getter_for("GIoExtension").is_none());
+        assert!(getter_for("Fribidi").is_none(), "fribidi_get_type (FriBidiChar) is linked in by GTK");
+        assert!(getter_for("MlGobject").is_none(), "an OCaml external, ml_gobject_get_type (value)");
+        assert!(getter_for("CamlRuntime").is_none());
         assert_eq!(from_name("g_variant"), None);
         assert_eq!(from_name("GIoExtension"), None);
         assert!(getter_for("GSocketClient").is_some());

@@ -114,6 +114,12 @@ let gobject_rows () =
     (ignore_ (fun () -> unsafe_create ~classe:"g_variant" []));
   row "Type.from_name \"GIoExtension\": g_io_extension_get_type is not called" (Invalid [ "Gobject.Type.from_name"; "unknown type" ])
     (ignore_ (fun () -> Type.from_name "GIoExtension"));
+  row "Type.from_name \"Fribidi\": fribidi_get_type (FriBidiChar) is not called" (Invalid [ "Gobject.Type.from_name"; "unknown type" ])
+    (ignore_ (fun () -> Type.from_name "Fribidi"));
+  row "Type.from_name \"MlGobject\": the external ml_gobject_get_type (value) is not called" (Invalid [ "Gobject.Type.from_name"; "unknown type" ])
+    (ignore_ (fun () -> Type.from_name "MlGobject"));
+  row "Type.from_name \"MlGobjectValue\": ml_gobject_value_get_type is not called" (Invalid [ "Gobject.Type.from_name"; "unknown type" ])
+    (ignore_ (fun () -> Type.from_name "MlGobjectValue"));
   (* Issue 21, item 3: an interface panicked inside the library. *)
   row "unsafe_create of an interface (GFile)" (Invalid [ "Gobject.unsafe_create"; "GFile is an interface" ])
     (ignore_ (fun () -> unsafe_create ~classe:"GFile" []));
