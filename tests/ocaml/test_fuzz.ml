@@ -49,6 +49,15 @@ let classes =
      "gtk_button"; "GIoExtension"; "CairoPattern"; "gchararray"; "gint"; "GVariant"; "GParamSpec";
      ""; "caf\xe9"; "Gtk\000Button"; "GSocket" (* construct-only fd: init fails, a Failure *) |]
 
+(* Type names made of a library's prefix and a word: what a lookup through
+   a derived `_get_type` symbol may meet (g_variant_get_type, cairo's,
+   fribidi_get_type, OCaml externals such as ml_gobject_get_type all take
+   an argument). *)
+let composite_name () =
+  pick [| "G"; "Gtk"; "Gdk"; "Gsk"; "Pango"; "Cairo"; "Ml"; "Caml"; "Hb"; "Graphene"; "Fribidi"; "Fc"; "Xkb"; "Gclosure"; "Boxroot"; "" |]
+  ^ pick [| "Variant"; "IoExtension"; "Object"; "Pattern"; "Surface"; "Gobject"; "GobjectValue"; "GobjectClosure";
+            "GobjectProperty"; "Type"; "Value"; "Closure"; "Device"; "FontFace"; "ScaledFont"; "Widget"; "Caml"; "" |]
+
 let properties =
   [| "label"; "text"; "child"; "visible"; "sensitive"; "name"; "orientation"; "spacing";
      "margin-start"; "margin-top"; "halign"; "valign"; "hexpand"; "width-request"; "height-request";
@@ -199,9 +208,9 @@ let one_call () =
           ids := rest;
           Signal.disconnect o id
       | [] -> ())
-  | 16 -> with_obj (fun o -> ignore (is_a o (pick classes)); ignore (Type.name (get_type o)))
+  | 16 -> with_obj (fun o -> ignore (is_a o (if chance 2 then composite_name () else pick classes)); ignore (Type.name (get_type o)))
   | 17 ->
-      let t = Type.from_name (pick classes) in
+      let t = Type.from_name (if chance 2 then composite_name () else pick classes) in
       ignore (Type.name t);
       ignore (Type.is_a t (Type.from_name (pick classes)))
   | 18 ->
