@@ -25,7 +25,8 @@ type 'a data_set =
   | `INT32 of int32
   | `UINT32 of int32
   | `UINT64 of int64
-  | `DOUBLE of float ]
+  | `DOUBLE of float
+  | `UNSAFE_POINTER of nativeint option ]
 
 (* What crosses to Rust: mirrors `Data` in src/gvalue.rs, constructor by
    constructor, in the same order. *)
@@ -49,6 +50,7 @@ module Repr = struct
     | Object of unit obj option
     | Caml of Obj.t
     | Pointer of int option
+    | Unsafe_pointer of int option
   [@@warning "-37"] (* some are built by Rust only *)
 
   let of_set : 'a data_set -> t = function
@@ -69,6 +71,7 @@ module Repr = struct
     | `UINT32 i -> Uint32 i
     | `UINT64 i -> Uint64 i
     | `DOUBLE f -> Double f
+    | `UNSAFE_POINTER p -> Unsafe_pointer (Option.map Nativeint.to_int p)
 
   let to_get : t -> data_get = function
     | None_ -> `NONE
@@ -81,7 +84,7 @@ module Repr = struct
     | String s -> `STRING s
     | Object o -> `OBJECT o
     | Caml v -> `CAML v
-    | Pointer p -> `POINTER (Option.map Nativeint.of_int p)
+    | Pointer p | Unsafe_pointer p -> `POINTER (Option.map Nativeint.of_int p)
 end
 
 external get_type_ : 'a obj -> g_type = "ml_gobject_get_type"

@@ -56,8 +56,20 @@ type 'a data_set =
   | `INT32 of int32
   | `UINT32 of int32
   | `UINT64 of int64
-  | `DOUBLE of float ]
-(** What to store in a GValue; the constructor names the GLib type. *)
+  | `DOUBLE of float
+  | `UNSAFE_POINTER of nativeint option ]
+(** What to store in a GValue; the constructor names the GLib type.
+
+    Every constructor is checked against the value's type (the README's
+    boundary paragraph says what else is checked, and what stays the
+    caller's duty), except [`UNSAFE_POINTER], the one unsafe corner: it writes
+    a raw address (or NULL) into a plain [gpointer] property, signal
+    parameter or result, and C code may dereference it (GtkEditable's
+    ["insert-text"] handler writes through its [gint *position]). Use it
+    only with an address that C code expects there, valid for as long as C
+    code may use it; a wrong one is undefined behaviour, as in C.
+    [`POINTER] is for reading: written, it raises [Invalid_argument]
+    (reading a pointer is unchanged: see {!data_get}). *)
 
 (** {1 Objects} *)
 
@@ -71,7 +83,11 @@ val unsafe_create : classe:string -> (string * unit data_set) list -> 'a obj
 (** [unsafe_create ~classe:"GtkButton" ["label", `STRING (Some "Hi")]] makes
     a new object of that class with those properties (a floating reference is
     sunk). Unsafe only in that the phantom type is not checked.
-    @raise Invalid_argument naming the class, property or value type at fault. *)
+    @raise Invalid_argument naming the class, property or value type at
+    fault: an unknown class, an interface or abstract type, a property
+    given twice, a value the property cannot take (see {!Property.set_dyn}),
+    or a class whose constructor needs construct-only properties that are
+    missing (GBinding, GPropertyAction). *)
 
 val dyn_param : string -> 'a data_set -> string * unit data_set
 (** [dyn_param name v] is a property for {!unsafe_create}. *)
@@ -176,7 +192,9 @@ module Signal : sig
   (** Emits the signal with those parameters (the instance excluded) and
       returns its result ([`NONE] for a void signal).
       @raise Invalid_argument naming the signal, or the parameter whose type
-      does not fit, or a wrong number of parameters. *)
+      does not fit, or a wrong number of parameters; and for GtkWidget's own
+      signals that are not actions ([map], [realize], [show],
+      [destroy]...), which only GTK emits. *)
 end
 
 (** {1 Properties} *)
@@ -187,7 +205,11 @@ module Property : sig
   (** [set_dyn o "label" (`STRING (Some "Hi"))] sets a property, converting
       to its type. Notify handlers run before it returns.
       @raise Invalid_argument naming the class and property when unknown,
-      not writable, or when the value does not fit the property's type. *)
+      not writable, or when the value does not fit the property's type;
+      also for [`STRING None] into a string property whose default is not
+      NULL, a widget that is the object itself or one of its ancestors (a
+      cycle), a toplevel into a property not typed for one, and [visible]
+      set on a popover that has no parent. *)
 
   val get_dyn : 'a obj -> string -> data_get
   (** The property's current value.

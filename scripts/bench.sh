@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Builds and runs the benchmarks (bench/README.md), then writes
-# bench/results.md (tables, machine, command, date) and bench/results.png.
+# Builds and runs the benchmarks (bench/README.md), then writes results.md
+# (tables, machine, command, date), results.png and results.raw.txt into
+# _build/bench/ (BENCH_OUT), so that trying it leaves the checkout as it was;
+# with --update-docs, into bench/ (the tracked copies the README links).
 #
 #   ./scripts/bench.sh            # the full run (about 3 minutes on 2 cores)
+#   ./scripts/bench.sh --update-docs   # the same, rewriting bench/results.*
 #   BENCH_ROUNDS=5 BENCH_PROFILE=0 ./scripts/bench.sh   # fewer rounds, no callgrind
 #
 # Every figure is the median of the repetitions of BENCH_ROUNDS rounds (7 by
@@ -13,6 +16,14 @@
 set -euo pipefail
 bench_t0=$SECONDS
 bench_cmd="./scripts/bench.sh${*:+ $*}"
+dest=${BENCH_OUT:-_build/bench}
+for arg in "$@"; do
+  case $arg in
+    --update-docs) dest=bench ;;
+    *) echo "bench.sh: unknown argument $arg (--update-docs)" >&2; exit 2 ;;
+  esac
+done
+set --
 [ -n "${BENCH_ROUNDS:-}" ] && bench_cmd="BENCH_ROUNDS=$BENCH_ROUNDS $bench_cmd"
 [ -n "${BENCH_PROFILE:-}" ] && bench_cmd="BENCH_PROFILE=$BENCH_PROFILE $bench_cmd"
 # shellcheck source=scripts/setup.sh
@@ -44,7 +55,8 @@ say "building bench.exe"
 dune build ./bench/bench.exe
 B=$OCAML_GCLOSURE_ROOT/_build/default/bench/bench.exe
 
-out=bench/results.raw.txt
+mkdir -p "$dest"
+out=$dest/results.raw.txt
 : >"$out"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -86,11 +98,11 @@ if [ "$PROFILE" != 0 ]; then
   done
 fi
 
-say "writing bench/results.md and bench/results.png"
+say "writing $dest/results.md and $dest/results.png"
 "$venv/bin/python" bench/report.py \
-  --raw "$out" --callgrind "$cg" --md bench/results.md --png bench/results.png \
+  --raw "$out" --callgrind "$cg" --md "$dest/results.md" --png "$dest/results.png" \
   --command "$bench_cmd" --rounds "$ROUNDS" \
   --ocaml "$(ocamlopt -version)" --glib "$(pkg-config --modversion glib-2.0)" \
   --commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
   --load "$load_before" --measure-seconds "$measure_s" --total-seconds "$((SECONDS - bench_t0))"
-say "done in $((SECONDS - bench_t0)) s: bench/results.md, bench/results.png"
+say "done in $((SECONDS - bench_t0)) s: $dest/results.md, $dest/results.png"

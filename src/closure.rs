@@ -1,5 +1,6 @@
 //! The life of one closure, top to bottom: create, invoke, invalidate.
-//! (Release and shutdown are in `lifecycle`.)
+//! (Release is in `safepoint`, the library's life in `lifecycle`, the
+//! ordered shutdown in `shutdown`.)
 //!
 //! * **create**: the OCaml callback is rooted in the registry (Rust-owned
 //!   memory); the GClosure's only data is the registry key.
@@ -32,10 +33,11 @@ use crate::safepoint;
 /// until the closure is owned by objects) rooted (`crate::root`), as
 /// stored in the registry, with
 /// the GClosure that calls it (set right after the closure is made; null
-/// before). The pointer is only used while the entry is live: GLib runs the
-/// finalize notifier (and usually the invalidate notifier before it), which
-/// takes the entry out of the live state under the registry's lock, before
-/// it frees the closure.
+/// before). The pointer is only used by shutdown's GLib-side invalidation,
+/// while the entry is live: GLib runs the finalize notifier (and usually
+/// the invalidate notifier before it), which takes the entry out of the
+/// live state, then waits for a scan of shutdown in progress
+/// ([`crate::shutdown::before_free`]), before it frees the closure.
 pub struct CallbackRoot {
     /// The callback, rooted.
     pub root: Root,
@@ -165,25 +167,45 @@ unsafe extern "C" fn on_invalidate(data: gpointer, _closure: *mut GClosure) {
 /// The registry's Live → Invalidated, without the slots' lock on a thread
 /// that holds the only running domain's lock (a safe point's unref: the
 /// usual case), with it elsewhere (GLib's threads).
+/// A thread without a domain lock (a GLib worker) also marks that such
+/// threads run our notifiers (see [`foreign_notifiers_seen`]).
 #[inline(always)]
 fn invalidate(key: Key) {
-    if lock::held() && lock::domain_alone() {
+    let held = lock::held();
+    if held && lock::domain_alone() {
         // SAFETY: this thread holds the only running domain's lock, and the
         // registry's writers run only under a domain lock.
         unsafe { REGISTRY.invalidate_unlocked(key) };
     } else {
+        if !held {
+            FOREIGN_NOTIFIERS.store(true, Ordering::Relaxed);
+        }
         REGISTRY.invalidate(key);
     }
+}
+
+/// A thread that holds no domain lock has invalidated one of our closures.
+static FOREIGN_NOTIFIERS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether a thread without a domain lock (one that may never have entered
+/// the library: a GLib worker dropping the last reference of an object and
+/// its handlers) has ever invalidated one of our closures. Shutdown's
+/// GLib-side invalidation is skipped then: GLib does not support a closure
+/// invalidated on one thread while another disconnects its handler.
+pub fn foreign_notifiers_seen() -> bool {
+    FOREIGN_NOTIFIERS.load(Ordering::Relaxed)
 }
 
 /// GLib's finalize notifier: [`on_invalidate`], unless GLib invalidated the
 /// closure before (then `on_invalidate` has run and returned: the usual
 /// case, which costs no registry lock).
+/// Then, before GLib frees the closure, [`crate::shutdown::before_free`].
 unsafe extern "C" fn on_finalize(data: gpointer, closure: *mut GClosure) {
     // SAFETY: GLib passes the closure being finalized, still allocated.
     if unsafe { gclosure_shim_closure_is_invalid(closure) } == 0 {
         invalidate(data as Key);
     }
+    crate::shutdown::before_free();
 }
 
 /// The marshaller of every closure. A panic never leaves it (GLib's frames

@@ -44,6 +44,9 @@ pub enum Error {
     UnknownCallback(String),
     /// Bad input, e.g. an unknown signal; the message names it.
     Invalid(String),
+    /// An OCaml value could not be rooted: boxroot could not allocate
+    /// (out of memory). The library is still open.
+    OutOfMemory,
 }
 
 impl std::fmt::Display for Error {
@@ -53,6 +56,7 @@ impl std::fmt::Display for Error {
             Error::Closed => write!(f, "ocaml-gclosure is shut down: no closure can be created"),
             Error::UnknownCallback(n) => write!(f, "no OCaml value registered as {n:?} (Callback.register {n:?} f)"),
             Error::Invalid(m) => write!(f, "{m}"),
+            Error::OutOfMemory => write!(f, "cannot root an OCaml value: boxroot is out of memory"),
         }
     }
 }
@@ -132,7 +136,7 @@ impl Runtime {
             return Err(Error::UnknownCallback(name.into()));
         }
         // SAFETY: as above; `p` points to a live named value.
-        let root = unsafe { Root::new(*p) }.ok_or(Error::Closed)?;
+        let root = unsafe { Root::new(*p) }.ok_or(Error::OutOfMemory)?;
         Ok(Callback { root, name: name.into() })
     }
 
@@ -142,7 +146,7 @@ impl Runtime {
         let _lock = lock_for_this_call();
         // SAFETY: domain lock held (see `callback`); a new root of the same
         // value for the registry.
-        let root = unsafe { Root::new(cb.root.get()) }.ok_or(Error::Closed)?;
+        let root = unsafe { Root::new(cb.root.get()) }.ok_or(Error::OutOfMemory)?;
         // SAFETY: domain lock held, inside the library; `cb` roots a function
         // value of the required type (the caller's contract with its OCaml code).
         unsafe { closure::create_glib(root) }.map_err(|_| Error::Closed)
@@ -181,7 +185,7 @@ impl Runtime {
                 crate::boundary::Ret::into_ocaml(r).map_err(Error::from)?
             };
             // SAFETY: domain lock held; `v` was just made, nothing allocated since.
-            args.push(unsafe { Root::new(v) }.ok_or(Error::Closed)?);
+            args.push(unsafe { Root::new(v) }.ok_or(Error::OutOfMemory)?);
         }
         let res = {
             // SAFETY: domain lock held; read right before the call, with no

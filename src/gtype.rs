@@ -45,13 +45,50 @@ extern "C" {
 
 /// Libraries whose `*_get_type` functions are not GType getters: they
 /// take an argument (cairo's `cairo_pattern_get_type (cairo_pattern_t *)`
-/// reads its pattern's kind), so calling one without is undefined. Their
-/// GTypes live in companion libraries (`libcairo-gobject`), found as usual.
-const NOT_GTYPE_GETTERS: [&str; 1] = ["libcairo.so"];
+/// reads its pattern's kind; fribidi's `fribidi_get_type (FriBidiChar)`,
+/// reached from the name `Fribidi`, indexes a table with it), so calling
+/// one without is undefined. Cairo's GTypes live in a companion library
+/// (`libcairo-gobject`), found as usual. Found by listing the `*_get_type`
+/// symbols that GTK 4 and every library it links export, outside the
+/// GObject-based ones.
+const NOT_GTYPE_LIBRARIES: [&str; 2] = ["libcairo.so", "libfribidi.so"];
+
+/// Functions named like GType getters that take an argument, in the
+/// libraries this crate links (GLib, GIO, GTK 4 and what GTK links):
+/// found by reading every `*_get_type (...)` declaration of their
+/// installed headers, whose parameter list is not `(void)`. Cairo's are
+/// all covered by [`NOT_GTYPE_LIBRARIES`]; these two are GLib's.
+/// (`GVariant` itself is a fundamental type GLib registers at start-up,
+/// so `g_type_from_name` answers for it and nothing is called.)
+const NOT_GTYPE_GETTERS: [&str; 2] = [
+    "g_variant_get_type",      // (GVariant *value): the value's GVariantType
+    "g_io_extension_get_type", // (GIOExtension *extension): from "GIoExtension"
+];
+
+/// Prefixes of symbols that are OCaml externals (`ml_*`, lablgtk's and
+/// this crate's own, such as `ml_gobject_get_type (value)`, reached from
+/// the name `MlGobject`) or the OCaml runtime's (`caml_*`): they take OCaml
+/// values. An OCaml executable exports its symbols, so dlsym finds them.
+const NOT_GTYPE_PREFIXES: [&str; 2] = ["ml_", "caml_"];
+
+/// Whether `name` is written as GType names are, in CamelCase: an ASCII
+/// upper-case letter, then ASCII letters and digits only, with at least
+/// one lower-case letter (`GtkButton`, `GSocketClient`, `GtkGLArea`).
+/// GLib allows `-`, `_` and `+` in type names too, but no `_get_type`
+/// symbol is derived from those, and a name such as `g_variant` (which
+/// lower-cases to a real C function, `g_variant_get_type (GVariant *)`)
+/// must never reach one.
+fn is_camel_case_type_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() >= 2
+        && b[0].is_ascii_uppercase()
+        && b.iter().all(|c| c.is_ascii_alphanumeric())
+        && b.iter().any(|c| c.is_ascii_lowercase())
+}
 
 /// Whether the function at `f` may be called as `GType (*)(void)`: it is
-/// not in a library of [`NOT_GTYPE_GETTERS`].
-fn is_gtype_getter(f: *const std::ffi::c_void) -> bool {
+/// not in a library of [`NOT_GTYPE_LIBRARIES`].
+fn in_getter_library(f: *const std::ffi::c_void) -> bool {
     let mut info = DlInfo {
         dli_fname: std::ptr::null(),
         dli_fbase: std::ptr::null_mut(),
@@ -65,30 +102,69 @@ fn is_gtype_getter(f: *const std::ffi::c_void) -> bool {
     // SAFETY: dladdr sets dli_fname to a NUL-terminated path it owns.
     let path = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) }.to_string_lossy();
     let base = path.rsplit('/').next().unwrap_or(&path);
-    !NOT_GTYPE_GETTERS.iter().any(|lib| base.starts_with(lib))
+    !NOT_GTYPE_LIBRARIES.iter().any(|lib| base.starts_with(lib))
+}
+
+/// The `GType (*)(void)` that registers the type named `name`, if calling
+/// it is known to be sound; see [`from_name`] for the rule.
+fn getter_for(name: &str) -> Option<extern "C" fn() -> glib::ffi::GType> {
+    if !is_camel_case_type_name(name) {
+        return None;
+    }
+    let sym = get_type_symbol(name);
+    if NOT_GTYPE_GETTERS.contains(&sym.as_str()) || NOT_GTYPE_PREFIXES.iter().any(|p| sym.starts_with(p)) {
+        return None;
+    }
+    let sym = std::ffi::CString::new(sym).ok()?;
+    // SAFETY: RTLD_DEFAULT (null) searches the global symbol table; the
+    // symbol is a NUL-terminated string that outlives the call.
+    let f = unsafe { dlsym(std::ptr::null_mut(), sym.as_ptr()) };
+    if f.is_null() || !in_getter_library(f) {
+        return None;
+    }
+    // SAFETY: `f` is a function named `<type>_get_type`, derived from a
+    // CamelCase type name, outside the libraries and names whose functions
+    // of that shape take an argument: by GObject's convention (which
+    // G_DEFINE_TYPE and glib-mkenums generate, and GtkBuilder relies on),
+    // such a symbol is a `GType (*)(void)` that registers the type.
+    Some(unsafe { std::mem::transmute::<*mut std::ffi::c_void, extern "C" fn() -> glib::ffi::GType>(f) })
 }
 
 /// The `GType` registered under `name`, registering it first through its
 /// `_get_type` function when GLib does not know it yet.
 ///
-/// Returns `None` for a name that is neither registered nor has a
+/// The rule, so that only functions that are truly `GType (*)(void)` are
+/// ever called (calling one that takes an argument is already the crash,
+/// so nothing can be checked after the call that would make it safe):
+///
+/// 1. `g_type_from_name`: a registered type is found without any call.
+/// 2. Only for a name that is not registered yet, written in CamelCase as
+///    type names are ([`is_camel_case_type_name`]: `g_variant`, `GFile*`,
+///    `gtk_button` are refused here), the symbol is derived as GtkBuilder
+///    derives it (`GSocketClient` → `g_socket_client_get_type`), and called
+///    only if it is not one of the known functions of that shape that take
+///    an argument ([`NOT_GTYPE_GETTERS`], [`NOT_GTYPE_LIBRARIES`],
+///    [`NOT_GTYPE_PREFIXES`]).
+/// 3. The type it returns must have exactly that name (a lower-cased clash,
+///    such as `GtkGlArea` and `GtkGLArea`, both `gtk_gl_area_get_type`,
+///    answers for the registered spelling only).
+///
+/// What remains trusted is the convention itself: a library loaded into
+/// the process that exports a `<snake>_get_type` taking arguments, under a
+/// CamelCase name that GLib does not know, would be called. The headers of
+/// every library this crate links were read for such functions (the two
+/// lists above).
+///
+/// Returns `None` for a name that is neither registered nor has such a
 /// `_get_type` function in the process.
 pub fn from_name(name: &str) -> Option<glib::Type> {
     if let Some(t) = glib::Type::from_name(name) {
         return Some(t);
     }
-    let sym = std::ffi::CString::new(get_type_symbol(name)).ok()?;
-    // SAFETY: RTLD_DEFAULT (null) searches the global symbol table; the
-    // symbol is a NUL-terminated string that outlives the call.
-    let f = unsafe { dlsym(std::ptr::null_mut(), sym.as_ptr()) };
-    if f.is_null() || !is_gtype_getter(f) {
-        return None;
-    }
-    // SAFETY: by GObject convention a symbol named `<type>_get_type` is a
-    // `GType (*)(void)` that registers the type on first call.
-    let get_type: extern "C" fn() -> glib::ffi::GType = unsafe { std::mem::transmute(f) };
+    let get_type = getter_for(name)?;
     let gtype = get_type();
-    // SAFETY: a value returned by a `_get_type` function is a registered GType.
+    // SAFETY: a value returned by a `_get_type` function is a registered GType
+    // (or 0, G_TYPE_INVALID, which `is_valid` refuses below).
     let t = unsafe { glib::Type::from_glib(gtype) };
     // The function may belong to another name (a lower-cased clash): check.
     (t.is_valid() && t.name() == name).then_some(t)
@@ -182,5 +258,33 @@ mod tests {
         if glib::Type::from_name("CairoPattern").is_none() {
             assert_eq!(from_name("CairoPattern"), None);
         }
+    }
+
+    #[test]
+    fn only_camel_case_names_derive_a_symbol() {
+        assert!(is_camel_case_type_name("GtkButton"));
+        assert!(is_camel_case_type_name("GtkGLArea"));
+        assert!(!is_camel_case_type_name("g_variant"));
+        assert!(!is_camel_case_type_name("gtk_button"));
+        assert!(!is_camel_case_type_name("Gtk_Button"));
+        assert!(!is_camel_case_type_name("GTK"));
+        assert!(!is_camel_case_type_name(""));
+    }
+
+    #[test]
+    #[cfg(feature = "gtk4")]
+    fn getters_that_take_an_argument_are_never_called() {
+        // g_variant_get_type (GVariant *) and g_io_extension_get_type
+        // (GIOExtension *) are linked in (libglib, libgio): their names must
+        // not lead to a call.
+        let _ = gtk4::gio::Cancellable::static_type();
+        assert!(getter_for("g_variant").is_none());
+        assert!(getter_for("GIoExtension").is_none());
+        assert!(getter_for("Fribidi").is_none(), "fribidi_get_type (FriBidiChar) is linked in by GTK");
+        assert!(getter_for("MlGobject").is_none(), "an OCaml external, ml_gobject_get_type (value)");
+        assert!(getter_for("CamlRuntime").is_none());
+        assert_eq!(from_name("g_variant"), None);
+        assert_eq!(from_name("GIoExtension"), None);
+        assert!(getter_for("GSocketClient").is_some());
     }
 }

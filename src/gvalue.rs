@@ -53,8 +53,12 @@ pub enum Data {
     Object(Option<ObjRef>),
     /// `CAML
     Caml(Rooted),
-    /// `POINTER (the address)
+    /// `POINTER (the address): read from GValues; refused when written
+    /// (the safe API never hands an address to C code)
     Pointer(Option<Int>),
+    /// `UNSAFE_POINTER (the address): written into plain `gpointer`
+    /// values only, on the caller's word that C code may use it
+    UnsafePointer(Option<Int>),
 }
 
 impl Data {
@@ -79,6 +83,7 @@ impl Data {
             Data::Object(_) => "`OBJECT",
             Data::Caml(_) => "`CAML",
             Data::Pointer(_) => "`POINTER",
+            Data::UnsafePointer(_) => "`UNSAFE_POINTER",
         }
     }
 
@@ -114,6 +119,7 @@ mod tag {
     pub const OBJECT: u8 = 14;
     pub const CAML: u8 = 15;
     pub const POINTER: u8 = 16;
+    pub const UNSAFE_POINTER: u8 = 17;
 }
 
 extern "C" {
@@ -157,6 +163,9 @@ impl Arg for Data {
                 tag::OBJECT => Data::Object(<Option<ObjRef> as Arg>::read(f, func, name)?),
                 tag::CAML => Data::Caml(Rooted::read(f, func, name)?),
                 tag::POINTER => Data::Pointer(if f == sys::NONE { None } else { Some(sys::int_val(*sys::field(f, 0))) }),
+                tag::UNSAFE_POINTER => {
+                    Data::UnsafePointer(if f == sys::NONE { None } else { Some(sys::int_val(*sys::field(f, 0))) })
+                }
                 t => return Err(invalid(func, format!("{name}: unknown data constructor (tag {t})"))),
             })
         }
@@ -189,6 +198,7 @@ impl Ret for Data {
                 Data::Object(o) => alloc_tagged(tag::OBJECT, o.into_ocaml()?),
                 Data::Caml(r) => alloc_tagged(tag::CAML, r.0.get()),
                 Data::Pointer(p) => alloc_tagged(tag::POINTER, p.into_ocaml()?),
+                Data::UnsafePointer(p) => alloc_tagged(tag::UNSAFE_POINTER, p.into_ocaml()?),
             })
         }
     }
@@ -360,9 +370,22 @@ pub unsafe fn write(v: *mut GValue, d: &Data) -> Result<(), String> {
                 let b = crate::caml_boxed::new_boxed(c.0.get()).ok_or("cannot root the value")?;
                 gobj::g_value_take_boxed(v, b)
             }
+            // An address, even NULL, is something C code may dereference:
+            // plain `gpointer` signal parameters are written through all
+            // the time (GtkEditable's insert-text handler writes through its
+            // `gint *position`). The safe API refuses every address; only
+            // the constructor named unsafe writes one.
+            (gobj::G_TYPE_POINTER, Data::Pointer(_)) => {
+                return Err(format!(
+                    "`POINTER writes a raw address into a value of type {}, which C code may dereference: \
+                     the safe API refuses it (`UNSAFE_POINTER is the unsafe way)",
+                    t.name()
+                ))
+            }
             // Plain gpointer only: derived types (GType, GVariantType...)
-            // are pointers GLib dereferences or interprets.
-            (gobj::G_TYPE_POINTER, Data::Pointer(p)) if t == glib::Type::POINTER => {
+            // are pointers GLib itself dereferences or interprets, even
+            // with no handler connected.
+            (gobj::G_TYPE_POINTER, Data::UnsafePointer(p)) if t == glib::Type::POINTER => {
                 gobj::g_value_set_pointer(v, p.unwrap_or(0) as *mut std::ffi::c_void)
             }
             (gobj::G_TYPE_OBJECT | gobj::G_TYPE_INTERFACE, Data::Object(o)) if t.is_a(glib::Type::OBJECT) => {

@@ -269,9 +269,10 @@ const CALLBACK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 /// exiter sees the entrant and waits, or the entrant sees `Exiting` and
 /// parks.
 pub fn begin_exit() -> Option<Life> {
-    EXITER.with(|e| e.set(true));
-    let before = LIFE.swap(EXITING, Ordering::SeqCst);
+    let before = claim_exit(&LIFE, || EXITER.with(|e| e.set(true)));
     if before == EXITING {
+        // Another thread won the swap and runs the exit: this one is not
+        // the exiter, so it parks when it leaves the library.
         return None;
     }
     presence::barrier();
@@ -294,6 +295,19 @@ pub fn begin_exit() -> Option<Life> {
         }
     }
     Some(if before == OPEN { Life::Open } else { Life::Closed })
+}
+
+/// Swaps `life` to Exiting and, only if this call made the change, runs
+/// `mark` (which marks the calling thread as the exiter). Returns the state
+/// before. Marking first (as this crate once did) made the loser of two
+/// threads calling `exit` at once an exiter too: it went back into OCaml
+/// during the runtime's teardown instead of parking.
+fn claim_exit(life: &AtomicU8, mark: impl FnOnce()) -> u8 {
+    let before = life.swap(EXITING, Ordering::SeqCst);
+    if before != EXITING {
+        mark();
+    }
+    before
 }
 
 /// Which threads are inside the library, for the exit to wait on.
@@ -436,5 +450,41 @@ pub mod presence {
     pub fn others(bits: u8, me: *const AtomicU8) -> usize {
         let all = THREADS.lock().unwrap_or_else(|e| e.into_inner());
         all.iter().filter(|f| !std::ptr::eq(Arc::as_ptr(f), me) && f.load(Ordering::Acquire) & bits != 0).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Barrier;
+
+    /// Threads calling the exit at the same moment: exactly one is marked
+    /// as the exiter, however the swaps interleave.
+    #[test]
+    fn only_the_winner_of_simultaneous_exits_is_the_exiter() {
+        const THREADS: usize = 4;
+        for _ in 0..500 {
+            let life = AtomicU8::new(OPEN);
+            let marked = AtomicUsize::new(0);
+            let winners = AtomicUsize::new(0);
+            let start = Barrier::new(THREADS);
+            std::thread::scope(|s| {
+                for _ in 0..THREADS {
+                    s.spawn(|| {
+                        start.wait();
+                        if claim_exit(&life, || {
+                            marked.fetch_add(1, Ordering::SeqCst);
+                        }) != EXITING
+                        {
+                            winners.fetch_add(1, Ordering::SeqCst);
+                        }
+                    });
+                }
+            });
+            assert_eq!(winners.load(Ordering::SeqCst), 1);
+            assert_eq!(marked.load(Ordering::SeqCst), 1, "only the thread that made the change is the exiter");
+            assert_eq!(life.load(Ordering::SeqCst), EXITING);
+        }
     }
 }

@@ -84,7 +84,10 @@ struct Registration;
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        if crate::lifecycle::is_open() {
+        // After an explicit shutdown (Closed) the runtime goes on: the
+        // thread's descriptor and stack are given back as when Open. Only
+        // during the exit is the runtime left alone.
+        if crate::lifecycle::life() != crate::lifecycle::Life::Exiting {
             // SAFETY: this thread was registered by `acquire` and does not
             // hold the lock (every `Acquired` has been dropped by now).
             unsafe { gclosure_shim_thread_unregister() };

@@ -309,8 +309,9 @@ impl<P> Registry<P> {
         let (index, generation) = split(key);
         match s.slots.get(index) {
             Some(slot)
+                // SeqCst: shutdown's scan relies on it (`shutdown::before_free`).
                 if slot.generation == generation
-                    && slot.state.compare_exchange(LIVE, INVALIDATED, Ordering::AcqRel, Ordering::Acquire).is_ok() => {}
+                    && slot.state.compare_exchange(LIVE, INVALIDATED, Ordering::SeqCst, Ordering::Acquire).is_ok() => {}
             _ => return false,
         }
         let mut q = self.queue();
@@ -393,10 +394,12 @@ impl<P> Registry<P> {
     /// Runs `f` on the payload of every live entry, under the read lock. An
     /// entry may be invalidated meanwhile (its payload stays until a drain,
     /// which waits for the lock). `f` must be short and must not call back
-    /// into the registry.
+    /// into the registry. The states are read in the sequentially
+    /// consistent order, as [`invalidate`](Self::invalidate) writes them
+    /// (what `shutdown::before_free` relies on).
     pub fn for_each_live(&self, mut f: impl FnMut(&P)) {
         let g = self.read_lock();
-        for slot in self.read(&g).slots.iter().filter(|slot| slot.state.load(Ordering::Acquire) == LIVE) {
+        for slot in self.read(&g).slots.iter().filter(|slot| slot.state.load(Ordering::SeqCst) == LIVE) {
             if let Some(p) = &slot.payload {
                 f(p);
             }

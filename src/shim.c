@@ -18,7 +18,12 @@ int gclosure_shim_domain_lock_held(void)
   /* OCaml 4.14 has one runtime lock and no thread-local domain state.
      boxroot (which ocaml-rs links in) keeps this thread-local flag on 4.14,
      set by its hooks on leaving a blocking section and cleared on entering
-     one, and true for the thread that ran boxroot_setup. */
+     one, and true for the thread that ran boxroot_setup.
+     bxr_thread_has_lock is boxroot's internal symbol (ocaml-boxroot-sys
+     0.4, boxroot/boxroot.c), not part of its API: a boxroot that renamed
+     it would fail to link here on 4.14, not misbehave. CI's 4.14.0 run
+     (.ci/run 4.14.0) exercises it: its dune test runs test_threads and
+     test_signals, whose closures are invoked from GLib threads. */
   extern _Thread_local bool bxr_thread_has_lock;
   return bxr_thread_has_lock;
 #endif

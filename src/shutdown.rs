@@ -21,6 +21,7 @@
 //!    (`GclosureCaml` boxes).
 
 use std::sync::atomic::Ordering;
+use std::sync::RwLock;
 
 use crate::closure::REGISTRY;
 use crate::lifecycle::{self, Life};
@@ -57,8 +58,13 @@ pub unsafe fn exit() {
 /// # Safety
 /// As [`shutdown`].
 unsafe fn release_everything() {
+    // No other domain, no other live thread that entered the library, and
+    // no thread without a domain lock that ever invalidated one of our
+    // closures (a GLib worker dropping an object's handlers never enters
+    // the library, so presence does not know it).
     let alone = crate::lock::domain_alone()
-        && lifecycle::presence::others_known(lifecycle::presence::mine()) == 0;
+        && lifecycle::presence::others_known(lifecycle::presence::mine()) == 0
+        && !crate::closure::foreign_notifiers_seen();
     if alone {
         invalidate_in_glib();
     }
@@ -75,22 +81,67 @@ unsafe fn release_everything() {
     crate::caml_boxed::release_all();
 }
 
+/// Held for writing by [`invalidate_in_glib`]'s scan; a finalize notifier
+/// that sees the library no longer open takes it for reading before GLib
+/// frees its closure ([`before_free`]).
+static SCAN: RwLock<()> = RwLock::new(());
+
+/// Called by every closure's finalize notifier, after its registry entry
+/// left the live state (there, or before in the invalidate notifier) and
+/// before GLib frees the closure: once the library is no longer open, it
+/// waits for a scan of [`invalidate_in_glib`] in progress. Open, it is one
+/// load.
+///
+/// Why the scan never touches a freed closure. The scan reads an entry's
+/// state, then takes a reference on its closure; a GLib thread doing the
+/// closure's last unref can run both notifiers and free the closure in
+/// between (the invalidation is a compare-and-swap, under the registry's
+/// read lock only, which the scan holds too: nothing orders them). With
+/// the entry's compare-and-swap (`Registry::invalidate`), the scan's state
+/// loads (`for_each_live`), the library's state change (`lifecycle`) and
+/// the load below all sequentially consistent, either
+/// * this load sees Open: it comes before the shutdown's state change in
+///   the single order of those operations, and so does the entry's
+///   compare-and-swap (made before it, on this thread or on the thread
+///   whose invalidation this finalization follows), so the scan, which
+///   runs after the state change, reads the entry as invalidated and skips
+///   it; or
+/// * it sees the library closed or exiting: this thread waits here, and
+///   GLib frees nothing, until the scan has ended; a closure the scan
+///   reads as live meanwhile is still allocated, with a count of 0, which
+///   `try_ref` refuses.
+///
+/// The race has a window of a few instructions between two reads of the
+/// shutdown thread, which no test can open on demand: this argument is the
+/// evidence (the unit test of the registry races invalidations with the
+/// unlocked reads).
+#[inline(always)]
+pub fn before_free() {
+    if !lifecycle::is_open() {
+        drop(SCAN.read().unwrap_or_else(|e| e.into_inner()));
+    }
+}
+
 /// Step 2's GLib side: `g_closure_invalidate` on every live closure. Each
-/// is referenced under the registry's read lock (its memory cannot be freed
-/// before its finalize notifier has taken it out of the live state, which
-/// needs the write lock; a closure already being finalized, count 0, is
-/// skipped), then invalidated and released without any registry lock held
-/// (the notifiers take it).
+/// is referenced during the scan (see [`before_free`] for why its memory is
+/// valid then; a closure already being finalized, count 0, is skipped),
+/// then invalidated and released after it, with no lock held (the
+/// notifiers run on this thread and take what they need).
 fn invalidate_in_glib() {
     let mut closures = Vec::new();
-    REGISTRY.for_each_live(|cb| {
-        let c = cb.closure.load(Ordering::Acquire);
-        // SAFETY: the entry is live, so GLib has not finished finalizing
-        // the closure: its memory is valid; try_ref refuses a count of 0.
-        if !c.is_null() && unsafe { crate::closure::gclosure_shim_closure_try_ref(c) } == 1 {
-            closures.push(c);
-        }
-    });
+    {
+        let _scan = SCAN.write().unwrap_or_else(|e| e.into_inner());
+        REGISTRY.for_each_live(|cb| {
+            let c = cb.closure.load(Ordering::Acquire);
+            // SAFETY: the entry is live in the sequentially consistent order
+            // after the library left Open, so GLib has not freed the closure
+            // and will not before the scan ends (`before_free`); try_ref
+            // refuses a count of 0.
+            if !c.is_null() && unsafe { crate::closure::gclosure_shim_closure_try_ref(c) } == 1 {
+                closures.push(c);
+            }
+        });
+    }
     for c in closures {
         // SAFETY: we hold the reference taken above; invalidation runs
         // GLib's notifiers (ours, signal handlers' removal), no OCaml code.

@@ -30,13 +30,14 @@ let life () =
 let is_closed () = life () <> Open
 
 (* A safe point at the end of each major GC cycle. The alarm re-arms itself
-   through Gc.finalise, so shutdown deletes it: after shutdown nothing of
-   the library allocates in the runtime. *)
-let alarm = Gc.create_alarm (fun () -> if life () = Open then flush ())
+   through Gc.finalise. An explicit shutdown keeps it: the program goes on,
+   and the unrefs its GC defers (objects dropped after the shutdown) are
+   made at the next major cycle, as before, without an explicit flush
+   (flush works in the Closed state). The exit deletes it: from then on
+   nothing of the library allocates in the runtime. *)
+let alarm = Gc.create_alarm (fun () -> if life () = Closed_explicitly || life () = Open then flush ())
 
-let shutdown () =
-  Gc.delete_alarm alarm;
-  shutdown_ext ()
+let shutdown () = shutdown_ext ()
 
 let at_exit_shutdown () =
   Gc.delete_alarm alarm;

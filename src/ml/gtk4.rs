@@ -76,14 +76,23 @@ fn to_ocaml<T: ObjectType>(o: T) -> Res<ObjRef> {
     Ok(unsafe { ObjRef::from_none(o.as_ptr() as *mut gobj::GObject) }.expect("a live object"))
 }
 
-/// A widget that may be given a parent: not a toplevel, not parented yet.
-fn orphan(func: &str, child: ObjRef) -> Res<gtk::Widget> {
+/// A widget that may be given `parent` as its parent: not a toplevel, not
+/// parented yet, and neither `parent` itself nor one of its ancestors (GTK
+/// would loop forever on the cycle).
+fn orphan(func: &str, child: ObjRef, parent: &gtk::Widget) -> Res<gtk::Widget> {
     let c: gtk::Widget = widget(func, child)?;
     if c.is::<gtk::Root>() {
         return Err(invalid(func, format!("a {} is a toplevel and cannot be a child", c.type_().name())));
     }
     if let Some(p) = c.parent() {
         return Err(invalid(func, format!("this {} already has a parent (a {})", c.type_().name(), p.type_().name())));
+    }
+    if &c == parent || parent.is_ancestor(&c) {
+        return Err(invalid(func, format!(
+            "this {} is the {} or one of its ancestors: it would make a cycle in the widget tree",
+            c.type_().name(),
+            parent.type_().name()
+        )));
     }
     Ok(c)
 }
@@ -244,7 +253,7 @@ externals! {
     /// `Gtk4.Window.set_child`.
     fn ml_gtk4_window_set_child("Gtk4.Window.set_child") (w: ObjRef, child: ObjRef) -> () {
         let w: gtk::Window = widget(F, w)?;
-        let c = orphan(F, child)?;
+        let c = orphan(F, child, w.upcast_ref())?;
         w.set_child(Some(&c));
         Ok(())
     }
@@ -376,7 +385,7 @@ externals! {
     /// `Gtk4.Box.append`.
     fn ml_gtk4_box_append("Gtk4.Box.append") (b: ObjRef, child: ObjRef) -> () {
         let b: gtk::Box = widget(F, b)?;
-        let c = orphan(F, child)?;
+        let c = orphan(F, child, b.upcast_ref())?;
         b.append(&c);
         Ok(())
     }

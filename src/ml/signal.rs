@@ -53,6 +53,19 @@ externals! {
         let mut q: gobj::GSignalQuery = unsafe { std::mem::zeroed() };
         // SAFETY: `id` is a valid signal id (parsed above).
         unsafe { gobj::g_signal_query(id, &mut q) };
+        // GtkWidget's own signals that are not actions (map, realize,
+        // show, destroy...) announce state changes GTK makes itself; their
+        // class handlers assert that state (emitting "map" on a widget that
+        // is not realized aborts in gtk_widget_real_map). Only GTK emits them.
+        if crate::gtype::widget_type().is_some_and(|w| glib::translate::IntoGlib::into_glib(w) == q.itype)
+            && q.signal_flags & gobj::G_SIGNAL_ACTION == 0
+        {
+            return Err(invalid(F, format!(
+                "signal {name:?} of {} is GtkWidget's, which GTK emits itself as the widget's state changes: \
+                 it cannot be emitted from outside",
+                class.name()
+            )));
+        }
         if params.len() != q.n_params as usize {
             return Err(invalid(F, format!(
                 "signal {name:?} of {} takes {} parameter(s), {} given",

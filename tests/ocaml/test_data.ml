@@ -35,8 +35,8 @@ let () =
       ("gdouble", `DOUBLE 3.25, `FLOAT 3.25);
       ("gchararray", `STRING (Some "héllo"), `STRING (Some "héllo"));
       ("gchararray", `STRING None, `STRING None);
-      ("gpointer", `POINTER (Some 4096n), `POINTER (Some 4096n));
-      ("gpointer", `POINTER None, `POINTER None);
+      ("gpointer", `UNSAFE_POINTER (Some 4096n), `POINTER (Some 4096n));
+      ("gpointer", `UNSAFE_POINTER None, `POINTER None);
     ];
   (* Real properties: boolean, string, int, enum, flags, object. *)
   Check.case "boolean and string properties (GSimpleAction)" (fun () ->

@@ -36,8 +36,8 @@ let table (other : unit obj) : (string * string * unit data_set * data_get) list
     ("double", "gdouble", `DOUBLE 3.25, `FLOAT 3.25);
     ("string", "gchararray", `STRING (Some "héllo"), `STRING (Some "héllo"));
     ("string", "gchararray", `STRING None, `STRING None);
-    ("pointer", "gpointer", `POINTER (Some 4096n), `POINTER (Some 4096n));
-    ("pointer", "gpointer", `POINTER None, `POINTER None);
+    ("pointer", "gpointer", `UNSAFE_POINTER (Some 4096n), `POINTER (Some 4096n));
+    ("pointer", "gpointer", `UNSAFE_POINTER None, `POINTER None);
     ("enum", "GclosureTestColor", `INT 7, `INT 7);
     ("flags", "GclosureTestBits", `INT 9, `INT 9);
     ("object", "GObject", `OBJECT (Some other), `OBJECT (Some other));

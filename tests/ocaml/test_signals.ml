@@ -1,5 +1,6 @@
 (* OCaml signal handlers that raise, while the library gives the domain
-   lock up (design.md invariant 5; the hardening issue's item 4). A
+   lock up (the design's invariant 5: callbacks only with the domain lock;
+   the hardening issue's item 4). A
    SIGTERM handler that raises arrives while foreign threads emit: its
    exception must surface inside a callback (and reach the exception
    handler), never from inside the library's lock release, where it would

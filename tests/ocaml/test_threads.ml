@@ -1,5 +1,6 @@
-(* Callbacks arriving on threads the OCaml runtime never saw (design.md
-   invariant 5): plain pthreads and GLib's own worker threads (GTasks run
+(* Callbacks arriving on threads the OCaml runtime never saw (the design's
+   invariant 5: callbacks never run without the domain lock; README,
+   "Threads"): plain pthreads and GLib's own worker threads (GTasks run
    with g_task_run_in_thread). Each callback runs with the domain lock,
    exactly once. *)
 

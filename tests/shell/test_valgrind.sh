@@ -75,6 +75,32 @@ else
   fail "dune build ./tests/ocaml/test_boundary.exe"
 fi
 
+# The fuzz test (tests/ocaml/test_fuzz.ml), two seeds at reduced size:
+# random calls of the safe API under memcheck. Exit status 99 is an error
+# (or a definite leak) of the test process itself; GTK forks children
+# (its dbus-launch attempt) whose own leak reports, at their _exit, are
+# copies of the parent's heap and do not change the status.
+if dune build ./tests/ocaml/test_fuzz.exe; then
+  for seed in ${VALGRIND_FUZZ_SEEDS:-1 2}; do
+    echo "--- valgrind memcheck: test_fuzz.exe $seed 1500 (under Xvfb)"
+    t0=$SECONDS
+    RUST_BACKTRACE=0 G_SLICE=always-malloc XVFB_SCREEN=640x480x24 "$root/scripts/xvfb.sh" \
+      valgrind --tool=memcheck --error-exitcode=99 \
+        --leak-check=full --errors-for-leak-kinds=definite \
+        --show-leak-kinds=definite --num-callers=40 \
+        --suppressions="$supp" --suppressions="$gtksupp" \
+        _build/default/tests/ocaml/test_fuzz.exe "$seed" 1500 >"$log" 2>&1
+    rc=$?
+    grep -a -E '^test_fuzz' "$log" | sed 's/^/  | /'
+    case $rc in
+      0) pass "memcheck over fuzz seed $seed: no error, no definite leak ($((SECONDS - t0)) s)" ;;
+      *) fail "test_fuzz.exe $seed 1500 under valgrind exited $rc"; grep -a -v '^(' "$log" | tail -n 80 | sed 's/^/  | /' ;;
+    esac
+  done
+else
+  fail "dune build ./tests/ocaml/test_fuzz.exe"
+fi
+
 # Windows made with unsafe_create and dropped, then GTK's list of
 # toplevels walked (tests/gtk4/test_toplevels.ml): no read of freed memory.
 if dune build ./tests/gtk4/test_toplevels.exe; then
