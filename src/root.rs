@@ -18,9 +18,13 @@
 //!
 //! The main domain (domain 0) lives until the program exits, so its
 //! roots stay boxroots: the fast path of every single-domain program and
-//! of the benchmarks. A root made on any other domain is a global root
-//! (a few hundred instructions more to make and to remove, under the
-//! runtime's roots mutex). On OCaml 4.14 every root is a boxroot.
+//! of the benchmarks. A root made on any other domain is a global root,
+//! made and removed under the runtime's roots mutex with a skip-list
+//! insertion each (and one more when a minor GC moves it to the old
+//! list): a closure's create, connect, disconnect and release on a
+//! worker domain took about 2.4 us against 1.2 us on the main one (100,000
+//! of each, load average about 10; with boxroots both took about 1.2 us).
+//! On OCaml 4.14 every root is a boxroot.
 //!
 //! A global root may only be removed with a domain lock held (otherwise
 //! a minor GC could move it between the young and old lists meanwhile):
