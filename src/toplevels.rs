@@ -31,7 +31,7 @@
 //! the core archive (`gclosure.core.glib`), which does not link GTK, gets
 //! the same behaviour as the `Gtk4` module's.
 
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicUsize, Ordering};
 use std::cell::Cell;
 use std::sync::{Mutex, OnceLock};
 
@@ -152,16 +152,41 @@ pub fn note_init_thread() {
 #[inline]
 pub fn notice() {
     if STATE.load(Ordering::Relaxed) == WAITING {
-        try_watch();
+        not_watching_yet();
     }
 }
 
+/// `gtk_is_initialized` once looked up (null before): the one call a
+/// closure's creation makes while GTK 4 is present but not initialised
+/// (a program that has not started GTK yet, or never does).
+static IS_INITIALIZED: AtomicPtr<std::ffi::c_void> = AtomicPtr::new(std::ptr::null_mut());
+
+/// [`notice`]'s path while waiting: a small function (its caller, on the
+/// closure-creation path, saves few registers), whose one call is to
+/// `gtk_is_initialized` until GTK is initialised.
+#[inline(never)]
+fn not_watching_yet() {
+    let f = IS_INITIALIZED.load(Ordering::Relaxed);
+    if !f.is_null() {
+        // SAFETY: `f` is gtk_is_initialized (stored by try_watch), which
+        // reads a flag and may be called from any thread.
+        let is_initialized = unsafe { std::mem::transmute::<*mut std::ffi::c_void, unsafe extern "C" fn() -> gboolean>(f) };
+        // SAFETY: as above.
+        if unsafe { is_initialized() } == 0 {
+            return;
+        }
+    }
+    try_watch();
+}
+
 #[cold]
+#[inline(never)]
 fn try_watch() {
     let Some(g) = gtk() else {
         STATE.store(ABSENT, Ordering::Relaxed);
         return;
     };
+    IS_INITIALIZED.store(g.is_initialized as *mut std::ffi::c_void, Ordering::Relaxed);
     // SAFETY: gtk_is_initialized reads a flag; callable from any thread.
     if unsafe { (g.is_initialized)() } == 0 || !on_gtk_thread() || !lifecycle::is_open() {
         return;
