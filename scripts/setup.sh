@@ -290,6 +290,10 @@ use_shared_dune() {
 # Uses the OCaml on PATH (version $1); brings a dune when PATH has none.
 use_path_ocaml() {
   local found=$1
+  if [ "${SETUP_NEEDS_DUNE:-yes}" = no ]; then
+    say "using OCaml $found from PATH"
+    return 0
+  fi
   if command -v dune >/dev/null 2>&1; then
     say "using OCaml $found and dune $(dune --version) from PATH"
     return 0
@@ -313,13 +317,14 @@ ensure_path_dune() {
 use_cached_ocaml() {
   local v=$1
   ensure_ocaml "$v"
-  if [ "$v" = "$DUNE_BUILDER" ]; then
+  if [ "$v" = "$DUNE_BUILDER" ] || [ "${SETUP_NEEDS_DUNE:-yes}" = no ]; then
     export PATH="$GC_CACHE/ocaml-$v/bin:$PATH"
   else
     use_shared_dune
     export PATH="$GC_CACHE/ocaml-$v/bin:$PATH"
   fi
   hash -r
+  if [ "${SETUP_NEEDS_DUNE:-yes}" = no ]; then say "using OCaml $v from $GC_CACHE"; return 0; fi
   say "using OCaml $v and dune $DUNE_VERSION from $GC_CACHE"
 }
 
@@ -435,6 +440,9 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     say "cached: $(for v in $OCAML_KNOWN_VERSIONS; do printf 'OCaml %s in %s/ocaml-%s; ' "$v" "$GC_CACHE" "$v"; done)"
     exit 0
   fi
+  # cargo needs no dune: --cargo-config builds none (nor the OCaml that
+  # builds ours).
+  [ -n "$cargo_config" ] && SETUP_NEEDS_DUNE=no
   setup_ocaml
   if [ -n "$cargo_config" ]; then write_cargo_config "$cargo_config"; exit 0; fi
   say "OCaml $OCAML_GCLOSURE_OCAML_VERSION: $(command -v ocamlopt); dune: $(command -v dune)"
