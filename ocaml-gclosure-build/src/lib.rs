@@ -19,6 +19,8 @@
 //! `scripts/setup.sh --cargo-config PROJECT_DIR` from the ocaml-gclosure
 //! repository.
 
+#![warn(missing_docs)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
