@@ -26,10 +26,14 @@ t0=$SECONDS
 # first, so that the app gets the versions this repository is tested with.
 cargo new --quiet --vcs none "$app" || exit 1
 cp "$root/Cargo.lock" "$app/Cargo.lock"
-( cd "$app" &&
-  cargo add --quiet --path "$root" ocaml-gclosure &&
-  cargo add --quiet gtk4@0.11 --features v4_8 &&
-  cargo add --quiet --build --path "$root/ocaml-gclosure-build" ocaml-gclosure-build ) || exit 1
+add() {
+  ( cd "$app" &&
+    cargo add --quiet --path "$root" ocaml-gclosure &&
+    cargo add --quiet gtk4@0.11 --features v4_8 &&
+    cargo add --quiet --build --path "$root/ocaml-gclosure-build" ocaml-gclosure-build )
+}
+# (Offline, from cargo's own cache, when the registry cannot be reached.)
+add || CARGO_NET_OFFLINE=true add || exit 1
 cp "$root/tests/rust_host/build.rs" "$app/build.rs"
 cp "$root/tests/rust_host/src/handlers.ml" "$root/tests/rust_host/src/main.rs" "$app/src/"
 "$root/scripts/setup.sh" --cargo-config "$app" 2>&1 | grep -v '^\[setup\] using' || exit 1
