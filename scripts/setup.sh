@@ -4,6 +4,14 @@
 # run directly (./scripts/setup.sh [--ocaml VERSION | --all]) it only builds
 # and caches, and says how to use what it built.
 #
+#   ./scripts/setup.sh --cargo-config DIR   also writes the OCaml it chose
+#      into DIR/.cargo/config.toml's [env] table (OCAMLOPT, OCAML_WHERE_PATH),
+#      for a cargo project of your own that depends on ocaml-gclosure: the
+#      build scripts of ocaml-sys and ocaml-boxroot-sys, which no dependency
+#      can reach, then find the same OCaml as ocaml-gclosure-build does.
+#      DIR is the project (or ~ for every project: ~/.cargo/config.toml).
+#      Other lines of the file are kept; our two keys are replaced.
+#
 #   1. Debian packages: libgtk-4-dev, libgtk-3-dev, xvfb, xauth, pkg-config, valgrind, gdb
 #      (installed with apt-get when one is missing).
 #   2. An OCaml and dune:
@@ -282,6 +290,10 @@ use_shared_dune() {
 # Uses the OCaml on PATH (version $1); brings a dune when PATH has none.
 use_path_ocaml() {
   local found=$1
+  if [ "${SETUP_NEEDS_DUNE:-yes}" = no ]; then
+    say "using OCaml $found from PATH"
+    return 0
+  fi
   if command -v dune >/dev/null 2>&1; then
     say "using OCaml $found and dune $(dune --version) from PATH"
     return 0
@@ -305,13 +317,14 @@ ensure_path_dune() {
 use_cached_ocaml() {
   local v=$1
   ensure_ocaml "$v"
-  if [ "$v" = "$DUNE_BUILDER" ]; then
+  if [ "$v" = "$DUNE_BUILDER" ] || [ "${SETUP_NEEDS_DUNE:-yes}" = no ]; then
     export PATH="$GC_CACHE/ocaml-$v/bin:$PATH"
   else
     use_shared_dune
     export PATH="$GC_CACHE/ocaml-$v/bin:$PATH"
   fi
   hash -r
+  if [ "${SETUP_NEEDS_DUNE:-yes}" = no ]; then say "using OCaml $v from $GC_CACHE"; return 0; fi
   say "using OCaml $v and dune $DUNE_VERSION from $GC_CACHE"
 }
 
@@ -384,16 +397,41 @@ setup_main() {
   say "setup done in $((SECONDS - t0)) s"
 }
 
+# write_cargo_config DIR: OCAMLOPT and OCAML_WHERE_PATH of the ocamlopt on
+# PATH into DIR/.cargo/config.toml's [env] table (made when missing; an
+# older value of either key is replaced, everything else kept).
+write_cargo_config() {
+  local dir=$1 file opt where tmp
+  [ -d "$dir" ] || die "--cargo-config: no folder $dir"
+  file=$(cd "$dir" && pwd)/.cargo/config.toml
+  opt=$(command -v ocamlopt); case $opt in /*) ;; *) opt=$(readlink -f "$opt") ;; esac
+  where=$("$opt" -where)
+  mkdir -p "$(dirname "$file")"
+  touch "$file"
+  tmp=$(mktemp "$file.XXXXXX")
+  awk -v opt="$opt" -v where="$where" '
+    /^[[:space:]]*(OCAMLOPT|OCAML_WHERE_PATH)[[:space:]]*=/ { next }
+    { print }
+    /^[[:space:]]*\[env\][[:space:]]*(#.*)?$/ && !done {
+      printf "OCAMLOPT = \"%s\"\nOCAML_WHERE_PATH = \"%s\"\n", opt, where; done = 1 }
+    END { if (!done) printf "%s[env]\nOCAMLOPT = \"%s\"\nOCAML_WHERE_PATH = \"%s\"\n", (NR ? "\n" : ""), opt, where }
+  ' "$file" >"$tmp" && mv "$tmp" "$file"
+  say "wrote OCAMLOPT=$opt and OCAML_WHERE_PATH=$where into $file ([env])"
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   # Run as a command: build (or find) what was asked for, and say how to use it.
   all=no
+  cargo_config=""
   while [ $# -gt 0 ]; do
     case $1 in
       --ocaml) OCAML_GCLOSURE_OCAML=${2:?--ocaml needs a version}; shift 2 ;;
       --ocaml=*) OCAML_GCLOSURE_OCAML=${1#--ocaml=}; shift ;;
       --all) all=yes; shift ;;
+      --cargo-config) cargo_config=${2:?--cargo-config needs a folder}; shift 2 ;;
+      --cargo-config=*) cargo_config=${1#--cargo-config=}; shift ;;
       -h|--help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
-      *) die "unknown argument $1 (use --ocaml VERSION or --all)" ;;
+      *) die "unknown argument $1 (use --ocaml VERSION, --all or --cargo-config DIR)" ;;
     esac
   done
   setup_debian_packages
@@ -402,7 +440,11 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     say "cached: $(for v in $OCAML_KNOWN_VERSIONS; do printf 'OCaml %s in %s/ocaml-%s; ' "$v" "$GC_CACHE" "$v"; done)"
     exit 0
   fi
+  # cargo needs no dune: --cargo-config builds none (nor the OCaml that
+  # builds ours).
+  [ -n "$cargo_config" ] && SETUP_NEEDS_DUNE=no
   setup_ocaml
+  if [ -n "$cargo_config" ]; then write_cargo_config "$cargo_config"; exit 0; fi
   say "OCaml $OCAML_GCLOSURE_OCAML_VERSION: $(command -v ocamlopt); dune: $(command -v dune)"
   say "cargo finds it by itself (.cargo/config.toml, scripts/ocamlopt); for dune, put it on PATH:"
   echo "export PATH=\"$(dirname "$(command -v ocamlopt)"):$(dirname "$(command -v dune)"):\$PATH\""

@@ -67,8 +67,8 @@ with_display() {
 
 suite cargo "cargo test (Rust unit and integration tests)" \
   cargo test --release --target-dir "$OCAML_GCLOSURE_TARGET_DIR"
-suite rustdoc "rustdoc (no warnings)" env RUSTDOCFLAGS="-D warnings" \
-  cargo doc --quiet --no-deps --lib --target-dir "$OCAML_GCLOSURE_TARGET_DIR"
+suite rustdoc "rustdoc (no warnings; the crate and ocaml-gclosure-build)" env RUSTDOCFLAGS="-D warnings" \
+  cargo doc --quiet --no-deps --lib --workspace --target-dir "$OCAML_GCLOSURE_TARGET_DIR"
 suite build "dune build (library, examples, tests)" dune build @install @default
 suite ocaml "dune test (OCaml tests under Xvfb)" with_display dune test --force
 for t in tests/shell/test_*.sh; do

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The README's "Embedding OCaml in your own Rust project", done as a new user
+# would: a cargo project in a temporary folder outside the repository gets
+# ocaml-gclosure (by path), gtk4 and the ocaml-gclosure-build helper (a
+# build-dependency); the files the README shows (tests/rust_host: build.rs,
+# src/handlers.ml, src/main.rs); its .cargo/config.toml from
+# `scripts/setup.sh --cargo-config`. It is built from a shell whose PATH has
+# cargo but no OCaml, and run under Xvfb: a real "clicked" emission runs the
+# OCaml handler, a GLib worker thread runs another, and the process exits 0
+# through the ordered shutdown with no live closure. Then an edit of the .ml
+# file alone must reach the next build.
+#
+# The cargo target folder lives in the cache (one per OCaml version), so a
+# warm run costs seconds: $OCAML_GCLOSURE_CACHE/rust-host/target-ocaml-V.
+set -uo pipefail
+name=test_rust_host
+root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/shell/lib/check.sh
+source "$root/tests/shell/lib/check.sh"
+cache=${OCAML_GCLOSURE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ocaml-gclosure}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+app=$tmp/myapp
+t0=$SECONDS
+
+# The user's steps (the README's commands). The repository's Cargo.lock
+# first, so that the app gets the versions this repository is tested with.
+cargo new --quiet --vcs none "$app" || exit 1
+cp "$root/Cargo.lock" "$app/Cargo.lock"
+add() {
+  ( cd "$app" &&
+    cargo add --quiet --path "$root" ocaml-gclosure &&
+    cargo add --quiet gtk4@0.11 --features v4_8 &&
+    cargo add --quiet --build --path "$root/ocaml-gclosure-build" ocaml-gclosure-build )
+}
+# (Offline, from cargo's own cache, when the registry cannot be reached.)
+add || CARGO_NET_OFFLINE=true add || exit 1
+cp "$root/tests/rust_host/build.rs" "$app/build.rs"
+cp "$root/tests/rust_host/src/handlers.ml" "$root/tests/rust_host/src/main.rs" "$app/src/"
+"$root/scripts/setup.sh" --cargo-config "$app" 2>&1 | grep -v '^\[setup\] using' || exit 1
+check "setup.sh --cargo-config wrote OCAMLOPT and OCAML_WHERE_PATH into [env]" \
+  grep -qx 'OCAMLOPT = ".*ocamlopt"' "$app/.cargo/config.toml"
+ocamlopt=$(sed -n 's/^OCAMLOPT = "\(.*\)"$/\1/p' "$app/.cargo/config.toml")
+version=$("$ocamlopt" -version) || { echo "FAIL the OCaml written into .cargo/config.toml does not run"; exit 1; }
+target=$cache/rust-host/target-ocaml-$version
+mkdir -p "$target"
+
+# A shell with cargo, cc and pkg-config but no OCaml: PATH without any folder
+# that holds an ocamlopt, and none of the variables that name one.
+clean_path=""
+IFS=: read -ra dirs <<<"$PATH"
+for d in "${dirs[@]}"; do
+  [ -n "$d" ] && [ ! -e "$d/ocamlopt" ] && clean_path=${clean_path:+$clean_path:}$d
+done
+user() { env -u OCAMLOPT -u OCAML_WHERE_PATH -u OPAM_SWITCH_PREFIX -u OCAML_VERSION -u OCAML_GCLOSURE_TARGET_DIR \
+  -u CARGO_TARGET_DIR PATH="$clean_path" "$@"; }
+check "the build shell has cargo but no OCaml" \
+  user bash -c 'command -v cargo >/dev/null && ! command -v ocamlopt >/dev/null'
+
+build() { ( cd "$app" && user nice cargo build --quiet --target-dir "$target" ) 2>&1 | grep -v '^\s*$' | tail -n 30; }
+run() { timeout 120 "$root/scripts/xvfb.sh" "$target/debug/myapp" --scripted 2>&1; }
+
+# (The last run's program goes first: a failed build must not run it.)
+rm -f "$target/debug/myapp"
+tb=$SECONDS
+build
+check "cargo build of the new project succeeds ($((SECONDS - tb)) s)" test -x "$target/debug/myapp"
+out=$(run); code=$?
+grep -v 'session bus' <<<"$out" | sed 's/^/  | /'
+check "exit code 0" [ "$code" = 0 ]
+check "the OCaml handler ran on a real \"clicked\" emission" grep -qx 'OCaml: button clicked 1 time(s)' <<<"$out"
+check "an OCaml handler ran on a GLib worker thread" grep -qx 'OCaml: cancelled on the worker thread' <<<"$out"
+check "no live closure after the ordered shutdown" grep -qx 'after shutdown: live=0' <<<"$out"
+
+# Rebuilds follow the .ml files.
+sed -i 's/button clicked/button pressed/' "$app/src/handlers.ml"
+tb=$SECONDS
+build
+out=$(run)
+check "an edit of handlers.ml alone reaches the next build ($((SECONDS - tb)) s)" grep -qx 'OCaml: button pressed 1 time(s)' <<<"$out"
+echo "$name: OCaml $version, $((SECONDS - t0)) s in all, target folder $target"
+finish
