@@ -26,6 +26,9 @@ pub enum Deferred {
     Object(*mut GObject),
     /// A `g_closure_unref`.
     Closure(*mut GClosure),
+    /// The `g_closure_unref` of a `Gobject.g_closure` handle (a closure of
+    /// ours): the program no longer holds the closure (see `owners`).
+    Handle(*mut GClosure),
     /// A GValue made by `Gobject.Value.create`: unset and freed.
     Value(Box<GValue>),
     /// A `g_source_unref` (a `Gtk4.source_id`'s reference).
@@ -52,8 +55,9 @@ static SPARE_CLOSURES: Spare<OwnedClosure> = Spare::new();
 static SPARE_OTHERS: Spare<Deferred> = Spare::new();
 static QUEUED_OTHERS: AtomicUsize = AtomicUsize::new(0);
 
-/// One closure reference waiting in the queue.
-struct OwnedClosure(*mut GClosure);
+/// One closure reference waiting in the queue, and whether it was a
+/// `g_closure` handle's.
+struct OwnedClosure(*mut GClosure, bool);
 
 // SAFETY: as for `Deferred`: it owns one reference, and GLib's closure
 // reference counts are atomic.
@@ -68,9 +72,10 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// with Rust's allocator.
 pub fn push(d: Deferred) {
     match d {
-        Deferred::Closure(c) => {
+        Deferred::Closure(c) | Deferred::Handle(c) => {
+            let handle = matches!(d, Deferred::Handle(_));
             let mut q = lock(&CLOSURES);
-            q.push(OwnedClosure(c));
+            q.push(OwnedClosure(c, handle));
             QUEUED_CLOSURES.store(q.len(), Ordering::Release);
         }
         d => {
@@ -101,6 +106,11 @@ pub unsafe fn release_closures() -> usize {
     let mut closures = swap_out(&CLOSURES, &QUEUED_CLOSURES, &SPARE_CLOSURES);
     let n = closures.len();
     for c in closures.drain(..) {
+        if c.1 {
+            // SAFETY: domain lock held, not in a finalizer (precondition);
+            // a handle's closure is ours, alive (this reference).
+            unsafe { crate::owners::handle_released(c.0) };
+        }
         // SAFETY: each owns one reference (pushed by its handle's finalizer).
         unsafe { glib::gobject_ffi::g_closure_unref(c.0) };
     }
@@ -140,7 +150,7 @@ pub unsafe fn release_all() -> usize {
             // SAFETY: the variant owns this reference (pushed by its handle's finalizer).
             Deferred::Object(o) => unsafe { glib::gobject_ffi::g_object_unref(o as *mut _) },
             // SAFETY: as above, for a closure reference.
-            Deferred::Closure(c) => unsafe { glib::gobject_ffi::g_closure_unref(c) },
+            Deferred::Closure(c) | Deferred::Handle(c) => unsafe { glib::gobject_ffi::g_closure_unref(c) },
             Deferred::Value(mut v) => {
                 // SAFETY: the box holds an initialised GValue owned by nobody else.
                 unsafe { glib::gobject_ffi::g_value_unset(&mut *v) }

@@ -273,7 +273,7 @@ pub struct ClosureHandle {
 unsafe extern "C" fn closure_finalize(v: Raw) {
     // SAFETY: `v` is a ClosureHandle block.
     let h = unsafe { &*v.as_pointer::<ClosureHandle>().as_ptr() };
-    deferred::push(Deferred::Closure(h.ptr));
+    deferred::push(Deferred::Handle(h.ptr));
 }
 
 ocaml::custom!(ClosureHandle { finalize: closure_finalize });

@@ -136,22 +136,15 @@ fn with_table<R>(f: impl FnOnce(&mut Table) -> R) -> R {
     f(g.get_or_insert_with(|| Table { by_object: ByObject::default(), dead: Vec::new() }))
 }
 
-/// The record of closure `.0` while it is live and connected to a signal,
-/// as an OCaml `record option` (read when the external returns its
-/// result: `Gclosure_core.record_of`).
-pub(crate) struct RecordOf(pub *mut glib::gobject_ffi::GClosure);
+/// The record of closure `key`, as an OCaml `record option` (read when
+/// the external returns its result: `Gclosure_core.record_of`).
+pub(crate) struct RecordOf(pub Key);
 
 impl crate::boundary::Ret for RecordOf {
     unsafe fn into_ocaml(self) -> crate::boundary::Res<Val> {
-        // SAFETY: a live closure of ours (the caller's handle keeps it).
-        if unsafe { gclosure_closure_connected(self.0) } == 0 {
-            return Ok(ocaml::sys::UNIT);
-        }
-        // SAFETY: as above: its data is its key.
-        let key = unsafe { crate::closure::key_of(self.0) };
         // SAFETY (both): domain lock held (precondition); the record is
         // wrapped at once, alloc_tagged rooting it.
-        match REGISTRY.with_live(key, |cb| unsafe { cb.root.get() }) {
+        match REGISTRY.with_live(self.0, |cb| unsafe { cb.root.get() }) {
             Some(r) => Ok(unsafe { crate::boundary::alloc_tagged(0, r) }),
             None => Ok(ocaml::sys::UNIT),
         }
@@ -200,6 +193,27 @@ pub(crate) unsafe fn set_owner(obj: *mut GObject, eph: Root) {
         None => unsafe { gobj::g_object_weak_ref(obj, Some(on_object_gone), std::ptr::null_mut()) },
         Some(prev) => drop(prev),
     }
+}
+
+/// The program's `g_closure` value for closure `c` is dead (its handle's
+/// deferred release): if objects own the closure, the record lets its
+/// callback go to them (`Gclosure_core.own`'s `held`).
+///
+/// # Safety
+/// Domain lock held, not in a GC finalizer; `c` is a closure of ours,
+/// alive.
+pub(crate) unsafe fn handle_released(c: *mut glib::gobject_ffi::GClosure) {
+    // SAFETY: precondition (its data is its key).
+    let key = unsafe { crate::closure::key_of(c) };
+    // SAFETY: domain lock held: the root's value is valid, and the record
+    // (a block of two fields) is written with the write barrier; nothing
+    // here allocates or runs OCaml code.
+    REGISTRY.with_live(key, |cb| unsafe {
+        let r = cb.root.get();
+        if *ocaml::sys::field(r, 1) != ocaml::sys::EMPTY_LIST {
+            ocaml::sys::caml_modify(ocaml::sys::field(r, 0), ocaml::sys::UNIT);
+        }
+    });
 }
 
 /// The OCaml function registered as `"gclosure.owner_unreachable"`
@@ -401,7 +415,6 @@ pub unsafe extern "C" fn gclosure_owners_visit(f: Visitor, ctx: *mut std::ffi::c
 
 extern "C" {
     fn gclosure_owners_install_hook();
-    fn gclosure_closure_connected(c: *mut glib::gobject_ffi::GClosure) -> std::ffi::c_int;
     fn gclosure_refinalise(w: Val, on_unreachable: *const Val);
     fn gclosure_ephe_key_alive(eph: Val) -> std::ffi::c_int;
     fn gclosure_ephe_key_is(eph: Val, v: Val) -> std::ffi::c_int;

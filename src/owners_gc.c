@@ -2,13 +2,11 @@
    needs the runtime's internal headers (the GC's root-scanning hook, the
    ephemeron layout), which differ between OCaml 4.14 and 5.
 
-   A closure's registry root holds a *record*, a block of three fields:
+   A closure's registry root holds a *record*, a block of two fields:
      0: the callback, while the closure is not owned by an object, or the
         program still holds its g_closure value; else ()
      1: a list of ephemerons whose data is the callback, one keyed by each
-        object the closure is owned by (that object's OCaml wrapper);
-     2: the wrappers of the objects it was connected to while the program
-        held its g_closure value (owners from when the program lets go).
+        object the closure is owned by (that object's OCaml wrapper).
    The callback is alive while field 0 holds it or any of those keys is.
 
    An object that owns closures has one *owner ephemeron* (key: its
@@ -143,23 +141,14 @@ void gclosure_owners_install_hook(void)
 
 /* ---- records ------------------------------------------------------------ */
 
-/* Whether a closure of ours is connected to a signal: GLib adds an
-   invalidate notifier per connection (and removes it on disconnection);
-   ours is the first. */
-int gclosure_closure_connected(GClosure *closure)
-{
-  return closure->n_inotifiers > 1;
-}
-
 /* A new record whose callback is `cb` (held strongly). */
 value gclosure_record_new(value cb)
 {
   CAMLparam1(cb);
   CAMLlocal1(r);
-  r = caml_alloc_small(3, 0);
+  r = caml_alloc_small(2, 0);
   Field(r, 0) = cb;
   Field(r, 1) = Val_emptylist;
-  Field(r, 2) = Val_emptylist;
   CAMLreturn(r);
 }
 

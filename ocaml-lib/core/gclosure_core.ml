@@ -86,19 +86,13 @@ let () =
    A closure connected to an object is kept by that object, not by a global
    root. Its registry root holds this record: [strong] is the callback
    while the closure is not owned, or while the program still holds its
-   g_closure value; [owned] lists ephemerons whose data is the callback,
-   keyed by each owning object's wrapper; [pending] holds the wrapper of
-   the first object it was connected to while the program held its
-   g_closure value, which becomes its owner when the program lets the
-   value go (see [own]). The ephemerons are made here, in OCaml: the
-   runtime's C functions that make or read them run pending signal
-   handlers and finalisers, which the Rust side must not. *)
+   g_closure value (its handle's finalizer clears it); [owned] lists
+   ephemerons whose data is the callback, keyed by each owning object's
+   wrapper. The ephemerons are made here, in OCaml: the runtime's C
+   functions that make or read them run pending signal handlers and
+   finalisers, which the Rust side must not. *)
 
-type record = {
-  mutable strong : Obj.t;
-  mutable owned : Obj.Ephemeron.t list;
-  mutable pending : Obj.t list;
-}
+type record = { mutable strong : Obj.t; mutable owned : Obj.Ephemeron.t list }
 
 external record_of : Obj.t -> record option = "ml_gclosure_record_of"
 external owner_get : Obj.t -> Obj.Ephemeron.t option = "ml_gclosure_owner_get"
@@ -119,69 +113,36 @@ let rec find_data = function
   | e :: rest -> (
       match Obj.Ephemeron.get_data e with Some d -> Some d | None -> find_data rest)
 
-(* A new owner of record for the object whose wrapper is [w]: that
-   wrapper, watched by its finaliser. *)
-let new_owner w =
-  let e = Obj.Ephemeron.create 1 in
-  Obj.Ephemeron.set_key e 0 w;
-  owner_set w e;
-  Gc.finalise on_unreachable w;
-  w
-
-(* The owner ephemeron's key for the object whose wrapper is [w]. *)
-let owner_key w =
-  match owner_get w with
-  | Some e -> (
-      match Obj.Ephemeron.get_key e 0 with
-      | Some k -> k
-      | None -> new_owner w)
-  | None -> new_owner w
-
-(* Makes the record's callback owned by the objects of wrappers [ws] (one
-   ephemeron each). [keep]: the program still holds the closure's
-   g_closure value, which keeps the callback strongly meanwhile. *)
-let adopt ~keep r ws =
-  let cb = if r.strong != unit_repr then Some r.strong else find_data r.owned in
-  match cb with
-  | None -> ()
-  | Some cb ->
-      List.iter
-        (fun w ->
-          let e = Obj.Ephemeron.create 1 in
-          Obj.Ephemeron.set_key e 0 (owner_key w);
-          Obj.Ephemeron.set_data e cb;
-          r.owned <- e :: r.owned)
-        ws;
-      if not keep then r.strong <- unit_repr
-
-(* The finaliser of a connected g_closure value: the program let it go. A
-   closure still connected is owned by the objects it was connected to
-   from now on. *)
-let handle_dead (h : Obj.t) =
-  match record_of h with
-  | Some r ->
-      let ws = r.pending in
-      r.pending <- [];
-      adopt ~keep:false r ws
-  | None -> ()
-
 (* [own w ~held closure]: the closure (a g_closure value, or the C API's
-   closure as [Obj.t]), just connected to the object whose wrapper is [w],
-   is owned by it. When the program holds the closure's g_closure value
-   ([held]), the callback stays strong until it lets it go (the value's
-   finaliser, registered at the first connection), and the first object's
-   ownership waits until then: a closure connected and disconnected while
-   the program holds it, the usual churn, never costs an ephemeron. The
-   first object is kept meanwhile; any later one is owned at once. *)
+   closure as [Obj.t]) is owned by the object whose wrapper is [w]. [held]:
+   the program holds the closure's g_closure value (whose finalizer lets
+   the callback go); otherwise the callback is the owners' from now on. *)
 let own (w : Obj.t) ~held (closure : Obj.t) =
   match record_of closure with
   | None -> ()
-  | Some r ->
-      if not held then adopt ~keep:false r [ w ]
-      else if r.pending = [] && r.owned = [] then begin
-        Gc.finalise handle_dead closure;
-        r.pending <- [ w ]
-      end
-      else adopt ~keep:true r [ w ]
+  | Some r -> (
+      let cb = if r.strong != unit_repr then Some r.strong else find_data r.owned in
+      match cb with
+      | None -> ()
+      | Some cb ->
+          let new_owner () =
+            (* this wrapper, watched by its finaliser *)
+            let e = Obj.Ephemeron.create 1 in
+            Obj.Ephemeron.set_key e 0 w;
+            owner_set w e;
+            Gc.finalise on_unreachable w;
+            w
+          in
+          let key =
+            match owner_get w with
+            | Some e -> (
+                match Obj.Ephemeron.get_key e 0 with Some k -> k | None -> new_owner ())
+            | None -> new_owner ()
+          in
+          let e = Obj.Ephemeron.create 1 in
+          Obj.Ephemeron.set_key e 0 key;
+          Obj.Ephemeron.set_data e cb;
+          r.owned <- e :: r.owned;
+          if not held then r.strong <- unit_repr)
 
 let () = Callback.register "gclosure.own" (fun w c -> own w ~held:false c)

@@ -8,11 +8,11 @@ use crate::handles::Borrowed;
 use crate::owners::{self, OwnerOf, RecordOf};
 
 externals! {
-    /// `Gclosure_core.record_of`: a closure's record, if it is live and
-    /// connected (a g_closure value holds a closure of ours: only
-    /// `Closure.create` makes them).
+    /// `Gclosure_core.record_of`: a closure's record, if it is live.
     fn ml_gclosure_record_of("Gclosure.record_of") (c: Borrowed<GClosure>) -> RecordOf {
-        Ok(RecordOf(c.ptr()))
+        // SAFETY: a g_closure value holds a closure of ours (only
+        // `Closure.create` makes them), alive for the body.
+        Ok(RecordOf(unsafe { crate::closure::key_of(c.ptr()) }))
     }
 
     /// `Gclosure_core.owner_get`: an object's owner ephemeron, if any.
