@@ -223,3 +223,12 @@ void gclosure_refinalise(value w, const value *on_unreachable)
 {
   caml_final_register(*on_unreachable, w);
 }
+
+/* Gclosure_core.on_main_domain ([@@noalloc]): whether the calling domain
+   is the main one (always, on OCaml 4.14). */
+extern int gclosure_shim_domain_id(void);
+value ml_gclosure_on_main_domain(value unit)
+{
+  (void)unit;
+  return Val_bool(gclosure_shim_domain_id() == 0);
+}
