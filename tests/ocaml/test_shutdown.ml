@@ -4,6 +4,7 @@ open Gobject
 
 external caml_boxes : unit -> int = "ml_gclosure_test_caml_boxes"
 external register_kinds : unit -> unit = "test_kinds_register"
+external kinds_finalized : unit -> int = "test_kinds_finalized"
 
 let () =
   register_kinds ();
@@ -22,6 +23,8 @@ let () =
   done;
   ignore (Signal.emit_by_name o ~name:"cancelled" ~params:[]);
   Check.case "25 connected closures ran" (fun () -> assert (!calls = 25));
+  (* Objects that outlive the shutdown, dropped after it (below). *)
+  let later = ref (List.init 50 (fun _ -> unsafe_create ~classe:"GclosureTestKinds" [])) in
   Gclosure.shutdown ();
   Check.case "after shutdown: live = 0, pending = 0, released = created" (fun () ->
       let s = Gclosure.stats () in
@@ -43,5 +46,18 @@ let () =
       | exception Gclosure.Closed -> ());
   Check.case "Closed prints a message naming the problem" (fun () ->
       assert (Check.contains (Printexc.to_string Gclosure.Closed) "shut down"));
+  (* The second review's item 5: the program goes on after an explicit
+     shutdown, and so does its GC: the unrefs it defers are made at the
+     next major cycles (the GC alarm), without an explicit flush. *)
+  Check.case "objects dropped after shutdown are unreffed by the next major cycles, without flush" (fun () ->
+      let before = kinds_finalized () in
+      later := [];
+      for _ = 1 to 3 do
+        Gc.full_major ();
+        ignore (Sys.opaque_identity (Array.make 1000 0))
+      done;
+      let n = kinds_finalized () - before in
+      if n <> 50 then failwith (Printf.sprintf "%d of 50 finalized" n));
   ignore (Sys.opaque_identity !keep);
+  ignore (Sys.opaque_identity holder);
   Check.finish "test_shutdown"
