@@ -104,7 +104,10 @@ external on_main_domain : unit -> bool = "ml_gclosure_on_main_domain" [@@noalloc
    unreachable but for the object's own handlers, and keeps it (and them)
    for this call. The Rust side decides: disposed if nothing else holds
    the object, else watched again. *)
-let on_unreachable w = owner_unreachable w
+let on_unreachable w =
+  (* A finaliser runs at any allocation, the exit's included: it never
+     raises (the thread running the exit gets Closed from the library). *)
+  try owner_unreachable w with _ -> ()
 let () = Callback.register "gclosure.owner_unreachable" on_unreachable
 
 let unit_repr = Obj.repr ()
