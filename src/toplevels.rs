@@ -374,9 +374,3 @@ unsafe extern "C" fn dispose_in_idle(_: gpointer) -> gboolean {
     }
     glib::ffi::G_SOURCE_REMOVE
 }
-
-/// Whether the library watches GTK's toplevels (for tests).
-#[allow(dead_code)]
-pub fn watching() -> bool {
-    STATE.load(Ordering::Acquire) == WATCHING
-}
