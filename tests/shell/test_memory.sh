@@ -87,6 +87,8 @@ else
   nice scripts/xvfb.sh bash -c "
     ./_build/default/tests/memory/mem_dialogs.exe $dialogs >'$tmp/ours' 2>'$tmp/ours.err'
     echo \$? >'$tmp/ours.code'
+    ./_build/default/tests/memory/mem_dialogs.exe --capture $dialogs >'$tmp/capt' 2>'$tmp/capt.err'
+    echo \$? >'$tmp/capt.code'
     '$tmp/dialogs_c' $dialogs >'$tmp/c' 2>'$tmp/c.err'
     echo \$? >'$tmp/c.code'"
   ours=$(grep '^dialogs' "$tmp/ours"); c=$(grep '^dialogs' "$tmp/c")
@@ -101,6 +103,18 @@ else
     check "dialogs, no GC in the loop: malloc in use grows $m B per dialog (C: $cm B) (< $dialog_limit)" lt "$m" "$dialog_limit"
     check "dialogs, no GC in the loop: no closure left live ($l)" [ "$l" -eq 0 ]
     echo "$dialogs dialogs, no GC in the loop (test_memory) | per dialog after the final GC: ours RSS $r B, malloc $m B | C: RSS $cr B, malloc $cm B" >>"${OCAML_GCLOSURE_FINDINGS:-/dev/null}"
+  fi
+  # The same with a "Close" handler that captures its window (owned
+  # closures and disposed windows, docs/memory.md).
+  capt=$(grep '^dialogs' "$tmp/capt")
+  echo "ours, the handler capturing its window: $capt"
+  if [ -z "$capt" ] || [ "$(cat "$tmp/capt.code")" != 0 ]; then
+    check "mem_dialogs.exe --capture ran" false; cat "$tmp/capt.err"
+  else
+    m=$(field "$capt" malloc_per_dialog); r=$(field "$capt" rss_per_dialog); l=$(field "$capt" live_growth)
+    check "capturing dialogs, no GC in the loop: RSS grows $r B per dialog (< $dialog_limit)" lt "$r" "$dialog_limit"
+    check "capturing dialogs, no GC in the loop: malloc in use grows $m B per dialog (< $dialog_limit)" lt "$m" "$dialog_limit"
+    check "capturing dialogs, no GC in the loop: no closure left live ($l)" [ "$l" -eq 0 ]
   fi
   [ -n "$c" ] || { echo "(the C control printed nothing)"; cat "$tmp/c.err"; }
 fi
