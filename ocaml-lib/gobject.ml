@@ -167,7 +167,7 @@ module Signal = struct
      that captures its object is collected with it. *)
   let connect_by_name obj ~name ~callback ~after =
     let id = connect_ obj name callback after in
-    Gclosure_core.own (Obj.repr obj) ~held:true (Obj.repr callback);
+    Gclosure_core.own (Obj.repr obj) (Obj.repr callback);
     id
 
   let emit_by_name obj ~name ~params =

@@ -164,6 +164,7 @@ impl crate::boundary::Ret for OwnerOf {
         // valid, and wrapped at once (alloc_tagged roots it).
         let e = with_table(|t| t.by_object.get(&(self.0 as usize)).map(|o| unsafe { o.eph.get() }));
         Ok(match e {
+            // SAFETY: domain lock held; `e` was read with no allocation since.
             Some(e) => unsafe { crate::boundary::alloc_tagged(0, e) },
             None => ocaml::sys::UNIT,
         })

@@ -117,11 +117,11 @@ let rec find_data = function
   | e :: rest -> (
       match Obj.Ephemeron.get_data e with Some d -> Some d | None -> find_data rest)
 
-(* [own w ~held closure]: the closure (a g_closure value, or the C API's
-   closure as [Obj.t]) is owned by the object whose wrapper is [w]. [held]:
-   the program holds the closure's g_closure value (whose finalizer lets
-   the callback go); otherwise the callback is the owners' from now on. *)
-let own (w : Obj.t) ~held (closure : Obj.t) =
+(* [own w closure]: the closure (a g_closure value) is owned by the object
+   whose wrapper is [w]. The program holds the g_closure value, which keeps
+   the callback strongly until its finalizer lets go (src/owners.rs,
+   handle_released). *)
+let own (w : Obj.t) (closure : Obj.t) =
   (* Only on the main domain: ownership needs Gc.finalise finalisers, and
      OCaml 5 does not free the finaliser table of a domain that ends (its
      adoption copies the entries and frees only the header:
@@ -154,7 +154,5 @@ let own (w : Obj.t) ~held (closure : Obj.t) =
           let e = Obj.Ephemeron.create 1 in
           Obj.Ephemeron.set_key e 0 key;
           Obj.Ephemeron.set_data e cb;
-          r.owned <- e :: r.owned;
-          if not held then r.strong <- unit_repr)
+          r.owned <- e :: r.owned)
 
-let () = Callback.register "gclosure.own" (fun w c -> own w ~held:false c)

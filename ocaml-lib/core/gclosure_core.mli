@@ -92,7 +92,7 @@ val glib_version : unit -> string
 
 (**/**)
 
-(** Internal: makes [closure] owned by the object whose wrapper is [w]
-    (src/owners.rs); [held]: the program holds the closure's g_closure
-    value. Called by [Gobject.Signal.connect_by_name]. *)
-val own : Obj.t -> held:bool -> Obj.t -> unit
+(** Internal: makes [closure] (a g_closure value the program holds) owned
+    by the object whose wrapper is [w] (src/owners.rs). Called by
+    [Gobject.Signal.connect_by_name]. *)
+val own : Obj.t -> Obj.t -> unit

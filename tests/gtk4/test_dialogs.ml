@@ -14,8 +14,8 @@
    end (then 30 more idle turns with a GC and a flush each), as in
    shared/research/lifetime-measurements.md. DIALOGS=N sets N (default 450). *)
 
-external malloc_in_use : unit -> int = "dialogs_malloc_in_use"
-external rss : unit -> int = "dialogs_rss"
+let malloc_in_use = Memstat.malloc_in_use
+let rss = Memstat.rss
 external watch : 'a Gobject.obj -> unit = "dialogs_watch"
 external finalized : unit -> int = "dialogs_finalized"
 external c_dialog : Gtk4.application -> unit = "dialogs_c_dialog"

@@ -1,13 +1,10 @@
 /* C side of test_owned: what C code does to objects behind OCaml's back
-   (a reference, an emission through a pointer OCaml no longer holds), and
-   the memory figures. */
+   (a reference, an emission through a pointer OCaml no longer holds). The
+   memory figures are tests/memory's Memstat. */
 #include <caml/mlvalues.h>
 #include <caml/memory.h>
 #include <caml/alloc.h>
 #include <glib-object.h>
-#include <malloc.h>
-#include <stdio.h>
-#include <string.h>
 
 extern GObject *gclosure_obj_gobject(value v);
 
@@ -29,18 +26,4 @@ value test_kept_emit(value slot, value name)
   g_signal_emit_by_name(kept[Int_val(slot)], n);
   g_free(n);
   return Val_unit;
-}
-
-value test_malloc_in_use(value u) { (void)u; return Val_long((long)mallinfo2().uordblks); }
-
-value test_rss(value u)
-{
-  (void)u;
-  long kb = 0;
-  FILE *f = fopen("/proc/self/status", "r");
-  char line[256];
-  while (f && fgets(line, sizeof line, f))
-    if (strncmp(line, "VmRSS:", 6) == 0) kb = atol(line + 6);
-  if (f) fclose(f);
-  return Val_long(kb * 1024);
 }

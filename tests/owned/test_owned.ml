@@ -12,14 +12,9 @@ external keep : int -> 'a Gobject.obj -> unit = "test_keep"
 external kept_ref : int -> unit = "test_kept_ref"
 external kept_unref : int -> unit = "test_kept_unref"
 external kept_emit : int -> string -> unit = "test_kept_emit"
-external malloc_in_use : unit -> int = "test_malloc_in_use"
-external rss : unit -> int = "test_rss"
-
-let settle () =
-  for _ = 1 to 3 do
-    Gc.full_major ();
-    Gclosure.flush ()
-  done
+let malloc_in_use = Memstat.malloc_in_use
+let rss = Memstat.rss
+let settle = Memstat.settle
 
 let live () = (Gclosure.stats ()).Gclosure.live
 
