@@ -52,8 +52,11 @@ fi
 
 # ---- build -------------------------------------------------------------------
 say "building bench.exe"
-dune build ./bench/bench.exe
+dune build ./bench/bench.exe ./tests/memory/mem_dialogs.exe
 B=$OCAML_GCLOSURE_ROOT/_build/default/bench/bench.exe
+D=$OCAML_GCLOSURE_ROOT/_build/default/tests/memory/mem_dialogs.exe
+dc=$OCAML_GCLOSURE_ROOT/_build/bench-dialogs_c
+cc -O2 -o "$dc" tests/memory/dialogs_c.c $(pkg-config --cflags --libs gtk4)
 
 mkdir -p "$dest"
 out=$dest/results.raw.txt
@@ -74,6 +77,37 @@ for round in $(seq 1 "$ROUNDS"); do
     for v in $(rotated "$round"); do
       "$B" lifecycle "$v" "$live" 100000 3 >>"$out"
     done
+  done
+done
+
+# ---- memory per dialog over 1,000 dialogs (issue 19) -----------------------------
+# tests/memory/mem_dialogs.ml (Gtk4: a window with a box, a label and a Close
+# button; "clicked" destroys it; no GC in the loop) with a Close handler that
+# finds its window from the button (ours) or captures it (ours_capturing),
+# and the same program in C (tests/memory/dialogs_c.c), in one X server.
+# Growth per dialog after the final GC, from a baseline taken after the
+# first third: DIALOG_ROUNDS (3) rounds in rotating order, medians.
+DIALOGS=${BENCH_DIALOGS:-1000}
+dialog_line() { # dialog_line VARIANT OUTPUT: RESULT lines from a "dialogs ..." line
+  awk -v v="$1" -v n="$DIALOGS" '/^dialogs / {
+    for (i = 2; i < NF; i++) {
+      if ($i == "rss_per_dialog") print "RESULT dialog_rss " v " " n " " $(i + 1) " bytes/dialog"
+      if ($i == "malloc_per_dialog") print "RESULT dialog_malloc " v " " n " " $(i + 1) " bytes/dialog"
+      if ($i == "live_growth") print "RESULT dialog_closures " v " " n " " $(i + 1) " closures"
+    } }' <<<"$2"
+}
+dvariants=(ours ours_capturing c)
+for round in $(seq 1 "${DIALOG_ROUNDS:-3}"); do
+  say "memory per dialog, round $round/${DIALOG_ROUNDS:-3} ($DIALOGS dialogs each)"
+  for i in 0 1 2; do
+    v=${dvariants[$(((i + round) % 3))]}
+    case $v in
+      ours) cmd=("$D" "$DIALOGS") ;;
+      ours_capturing) cmd=("$D" --capture "$DIALOGS") ;;
+      c) cmd=("$dc" "$DIALOGS") ;;
+    esac
+    o=$(scripts/xvfb.sh "${cmd[@]}" 2>/dev/null) || { say "dialogs ($v) failed"; continue; }
+    dialog_line "$v" "$o" >>"$out"
   done
 done
 measure_s=$((SECONDS - bench_t0))

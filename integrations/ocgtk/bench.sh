@@ -4,26 +4,36 @@
 # side by side in each round, in an order that alternates from round to
 # round. Every figure is the median of OCGTK_BENCH_ROUNDS rounds (5 by
 # default, at least 5); the ratio is ours / stock (a cost: below 1 is
-# faster). Writes bench/ocgtk.md (linked from the README and from
-# bench/results.md).
+# faster). Writes _build/bench/ocgtk.md, or with --update-docs the tracked
+# bench/ocgtk.md (linked from the README and included in bench/results.md).
 #
-#   integrations/ocgtk/bench.sh            # on OCaml 5.3.0 (OCGTK_OCAML)
+#   integrations/ocgtk/bench.sh                 # on OCaml 5.3.0 (OCGTK_OCAML)
+#   integrations/ocgtk/bench.sh --update-docs   # the same into bench/ocgtk.md
 #
 # A run that does not finish within 120 s counts as a hang and is reported
 # as such (stock's GC-finalizer releases can hang on OCaml 5.3).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+md=$root/_build/bench/ocgtk.md
+for arg in "$@"; do
+  case $arg in
+    --update-docs) md=$root/bench/ocgtk.md ;;
+    *) echo "bench.sh: unknown argument $arg (--update-docs)" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$(dirname "$md")"
 rounds=${OCGTK_BENCH_ROUNDS:-5}
 [ "$rounds" -ge 5 ] || { echo "bench.sh: OCGTK_BENCH_ROUNDS must be at least 5" >&2; exit 2; }
 export OCAML_GCLOSURE_OCAML=${OCGTK_OCAML:-5.3.0}
 t_all=$SECONDS
 
-declare -A exe
+declare -A exe dexe
 for variant in stock ours; do
   out=$(bash "$here/build.sh" "$variant" 2>&1) || { echo "$out" | tail -n 30; echo "bench.sh: the $variant build failed" >&2; exit 1; }
   ws=$(sed -n 's/^OCGTK_WS=//p' <<<"$out" | tail -n 1)
   exe[$variant]=$ws/_build/default/extra/repro/b_bench.exe
+  dexe[$variant]=$ws/_build/default/extra/dialogs/dialogs.exe
   [ -x "${exe[$variant]}" ] || { echo "bench.sh: no ${exe[$variant]}" >&2; exit 1; }
 done
 ocaml_v=${ws##*-ocaml}
@@ -36,10 +46,17 @@ figures=(
   "minor GC pause with 1,000 live closures|minor 1000 200|us"
   "minor GC pause with 100,000 live closures|minor 100000 100|us"
   "minor GC pause with 1,000,000 live closures|minor 1000000 20|us"
+  "memory per dialog over 1,000 dialogs (RSS growth; Close handler capturing its window, a GC after each)|dialogs 1000|B"
 )
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 run() { # run VARIANT ARGS... : prints the number, or "hang" / "fail"
   local out rc
+  if [ "$2" = dialogs ]; then # extra/dialogs (issue 19), under an X server of its own
+    out=$(cd "$tmp" && DIALOGS=$3 timeout 120 "$root/scripts/xvfb.sh" "${dexe[$1]}" 2>"$tmp/err"); rc=$?
+    if [ $rc -eq 124 ]; then echo hang; elif [ $rc -ne 0 ]; then echo "fail($rc)"
+    else sed -n 's/^dialogs: RSS \(-\{0,1\}[0-9.]*\) B.*/\1/p' <<<"$out"; fi
+    return
+  fi
   out=$(cd "$tmp" && timeout 120 "${exe[$1]}" "${@:2}" 2>"$tmp/err"); rc=$?
   if [ $rc -eq 124 ]; then echo hang
   elif [ $rc -ne 0 ]; then echo "fail($rc)"
@@ -62,7 +79,6 @@ for f in "${figures[@]}"; do
   done
 done
 
-md=$root/bench/ocgtk.md
 {
   echo "# Benchmarks: ocgtk stock against ocgtk on ocaml-gclosure"
   echo
@@ -77,9 +93,9 @@ md=$root/bench/ocgtk.md
   for f in "${figures[@]}"; do
     IFS='|' read -r label args unit <<<"$f"
     s_all=${vals[$label/stock]}; o_all=${vals[$label/ours]}
-    s=$(tr ' ' '\n' <<<"$s_all" | grep -E '^[0-9.]+$' | median)
-    o=$(tr ' ' '\n' <<<"$o_all" | grep -E '^[0-9.]+$' | median)
-    ns=$(tr ' ' '\n' <<<"$s_all" | grep -cE '^[0-9.]+$'); no=$(tr ' ' '\n' <<<"$o_all" | grep -cE '^[0-9.]+$')
+    s=$(tr ' ' '\n' <<<"$s_all" | grep -E '^-?[0-9.]+$' | median)
+    o=$(tr ' ' '\n' <<<"$o_all" | grep -E '^-?[0-9.]+$' | median)
+    ns=$(tr ' ' '\n' <<<"$s_all" | grep -cE '^-?[0-9.]+$'); no=$(tr ' ' '\n' <<<"$o_all" | grep -cE '^-?[0-9.]+$')
     # a figure whose runs did not all finish is reported as such
     [ "$ns" -lt "$rounds" ] && s="$s (${ns}/$rounds finished)"
     [ "$no" -lt "$rounds" ] && o="$o (${no}/$rounds finished)"
