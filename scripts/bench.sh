@@ -53,6 +53,9 @@ fi
 # ---- build -------------------------------------------------------------------
 say "building bench.exe"
 dune build ./bench/bench.exe ./tests/memory/mem_dialogs.exe
+major=$(ocamlopt -version | cut -d. -f1)
+[ "$major" -ge 5 ] && dune build ./bench/program/program.exe
+P=$OCAML_GCLOSURE_ROOT/_build/default/bench/program/program.exe
 B=$OCAML_GCLOSURE_ROOT/_build/default/bench/bench.exe
 D=$OCAML_GCLOSURE_ROOT/_build/default/tests/memory/mem_dialogs.exe
 dc=$OCAML_GCLOSURE_ROOT/_build/bench-dialogs_c
@@ -110,6 +113,35 @@ for round in $(seq 1 "${DIALOG_ROUNDS:-3}"); do
     dialog_line "$v" "$o" >>"$out"
   done
 done
+
+# ---- a program-shaped benchmark (issue 25) --------------------------------------
+# bench/program/program.ml: 3,000 live GtkButtons with two handlers each,
+# 2,000 frames of OCaml work, emissions from C, buttons replaced and a
+# main-context iteration; ours also with a GLib worker thread emitting.
+# PROGRAM_ROUNDS (5) rounds in rotating order, medians. Needs OCaml 5
+# (Runtime_events gives the GC's time).
+if [ "$major" -ge 5 ]; then
+  pvariants=(ours_worker ours baseline)
+  revents=$(mktemp -d)
+  for round in $(seq 1 "${PROGRAM_ROUNDS:-5}"); do
+    say "program-shaped benchmark, round $round/${PROGRAM_ROUNDS:-5}"
+    for i in 0 1 2; do
+      v=${pvariants[$(((i + round) % 3))]}
+      case $v in
+        ours_worker) args=(ours) ;;
+        ours) args=(ours --no-worker) ;;
+        baseline) args=(baseline --no-worker) ;;
+      esac
+      o=$(OCAML_RUNTIME_EVENTS_DIR=$revents scripts/xvfb.sh "$P" "${args[@]}" 2>/dev/null) || { say "program ($v) failed"; continue; }
+      awk -v v="$v" '/^program / { for (i = 2; i < NF; i++) {
+          if ($i == "total_ms") print "RESULT prog_total " v " 1 " $(i + 1) " ms"
+          if ($i == "minor_gc_ms") print "RESULT prog_minor " v " 1 " $(i + 1) " ms"
+          if ($i == "major_gc_ms") print "RESULT prog_major " v " 1 " $(i + 1) " ms"
+          if ($i == "peak_rss_kb") print "RESULT prog_rss " v " 1 " $(i + 1) " KB" } }' <<<"$o" >>"$out"
+    done
+  done
+  rm -rf "$revents"
+fi
 measure_s=$((SECONDS - bench_t0))
 
 # ---- callgrind: instruction counts by function ------------------------------------
