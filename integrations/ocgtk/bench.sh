@@ -28,12 +28,13 @@ rounds=${OCGTK_BENCH_ROUNDS:-5}
 export OCAML_GCLOSURE_OCAML=${OCGTK_OCAML:-5.3.0}
 t_all=$SECONDS
 
-declare -A exe dexe
+declare -A exe dexe pexe
 for variant in stock ours; do
   out=$(bash "$here/build.sh" "$variant" 2>&1) || { echo "$out" | tail -n 30; echo "bench.sh: the $variant build failed" >&2; exit 1; }
   ws=$(sed -n 's/^OCGTK_WS=//p' <<<"$out" | tail -n 1)
   exe[$variant]=$ws/_build/default/extra/repro/b_bench.exe
   dexe[$variant]=$ws/_build/default/extra/dialogs/dialogs.exe
+  pexe[$variant]=$ws/_build/default/extra/program/program.exe
   [ -x "${exe[$variant]}" ] || { echo "bench.sh: no ${exe[$variant]}" >&2; exit 1; }
 done
 ocaml_v=${ws##*-ocaml}
@@ -46,6 +47,10 @@ figures=(
   "minor GC pause with 1,000 live closures|minor 1000 200|us"
   "minor GC pause with 100,000 live closures|minor 100000 100|us"
   "minor GC pause with 1,000,000 live closures|minor 1000000 20|us"
+  "program-shaped (bench/program's workload on ocgtk, no worker thread): total time|program total|ms"
+  "program-shaped: time in minor collections|program minor|ms"
+  "program-shaped: time in major GC work|program major|ms"
+  "program-shaped: peak RSS|program rss|KB"
   "memory per dialog over 1,000 dialogs (RSS growth; Close handler capturing its window, a GC after each)|dialogs 1000|B"
 )
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -55,6 +60,12 @@ run() { # run VARIANT ARGS... : prints the number, or "hang" / "fail"
     out=$(cd "$tmp" && DIALOGS=$3 timeout 120 "$root/scripts/xvfb.sh" "${dexe[$1]}" 2>"$tmp/err"); rc=$?
     if [ $rc -eq 124 ]; then echo hang; elif [ $rc -ne 0 ]; then echo "fail($rc)"
     else sed -n 's/^dialogs: RSS \(-\{0,1\}[0-9.]*\) B.*/\1/p' <<<"$out"; fi
+    return
+  fi
+  if [ "$2" = program ]; then # extra/program (issue 25), under an X server of its own
+    out=$(cd "$tmp" && timeout 120 "$root/scripts/xvfb.sh" "${pexe[$1]}" "$3" 2>"$tmp/err"); rc=$?
+    if [ $rc -eq 124 ]; then echo hang; elif [ $rc -ne 0 ]; then echo "fail($rc)"
+    else sed -n 's/^program: \([0-9.]*\) .*/\1/p' <<<"$out"; fi
     return
   fi
   out=$(cd "$tmp" && timeout 120 "${exe[$1]}" "${@:2}" 2>"$tmp/err"); rc=$?
