@@ -8,32 +8,42 @@
 
    --closures N: closures per domain (default 20; two per object, on
    GCancellables and GtkAdjustments alternately). --pure: the same number
-   of domains doing OCaml work only (the control). Prints one line:
+   of domains doing OCaml work only (the control). --capture: each handler
+   captures its object (not covered yet on domains other than the main
+   one: docs/limits.md). MEM_TRACE=K prints the figures every K domains,
+   after a GC, or as they are with MEM_PEEK=1. Prints one line:
    "domains N closures C malloc_per_domain M rss_per_domain R live_growth L". *)
 
 open Gobject
 
 let closures = ref 20
 let pure = ref false
+let capture = ref false
 let domains = ref 900
 
 let () =
   Arg.parse
-    [ ("--closures", Arg.Set_int closures, "N closures per domain"); ("--pure", Arg.Set pure, " OCaml work only") ]
+    [ ("--closures", Arg.Set_int closures, "N closures per domain"); ("--pure", Arg.Set pure, " OCaml work only");
+      ("--capture", Arg.Set capture, " the handlers capture their object") ]
     (fun s -> domains := int_of_string s)
     "mem_domains.exe [--closures N] [--pure] [DOMAINS]"
 
 (* One object's worth of handlers: two closures that read the instance
    from argv (no cycle), connected, emitted, dropped with the object. *)
 let on_object calls i =
-  let handler _argv = Atomic.incr calls in
+  let handler_of o =
+    if !capture then fun _argv -> ignore (Sys.opaque_identity o); Atomic.incr calls
+    else fun _argv -> Atomic.incr calls
+  in
   if i land 1 = 0 then begin
     let o = unsafe_create ~classe:"GCancellable" [] in
+    let handler = handler_of o in
     ignore (Signal.connect_by_name o ~name:"cancelled" ~callback:(Closure.create handler) ~after:false);
     ignore (Signal.connect_by_name o ~name:"cancelled" ~callback:(Closure.create handler) ~after:true);
     ignore (Signal.emit_by_name o ~name:"cancelled" ~params:[])
   end else begin
     let o = unsafe_create ~classe:"GtkAdjustment" [] in
+    let handler = handler_of o in
     ignore (Signal.connect_by_name o ~name:"value-changed" ~callback:(Closure.create handler) ~after:false);
     ignore (Signal.connect_by_name o ~name:"changed" ~callback:(Closure.create handler) ~after:false);
     ignore (Signal.emit_by_name o ~name:"value-changed" ~params:[]);
@@ -73,8 +83,13 @@ let () =
       if left > 0 then begin
         let k = min trace left in
         run k;
-        let s = Memstat.sample () in
-        Printf.printf "  after %d more: malloc %+d rss %+d live %d\n%!" (n - first - left + k) (s.malloc - a.malloc) (s.rss - a.rss) s.live;
+        let s =
+          (* MEM_PEEK=1: without the GC and flush of a sample *)
+          if Memstat.env_int "MEM_PEEK" 0 = 1 then
+            { Memstat.malloc = Memstat.malloc_in_use (); rss = Memstat.rss (); live = (Gclosure.stats ()).live }
+          else Memstat.sample ()
+        in
+        Printf.printf "  after %d more: malloc %+d rss %+d live %d major cycles %d\n%!" (n - first - left + k) (s.malloc - a.malloc) (s.rss - a.rss) s.live (Gc.quick_stat ()).major_collections;
         go (left - k)
       end
     in
