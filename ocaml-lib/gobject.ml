@@ -1,3 +1,6 @@
+(* The implementation of gobject.mli: GObject types, objects, values,
+   closures and signals over the externals of src/ml/ (one file each). *)
+
 type -'a obj
 type g_type = int
 type g_closure
