@@ -4,19 +4,20 @@
 //! calls, each pays for taking it and giving it back).
 //!
 //! ```text
-//! rust_host emit N REPS [--unlocked]    g_signal_emit_by_name from Rust, 1 OCaml handler
-//! rust_host invoke N REPS [--unlocked]  g_closure_invoke from Rust on a Runtime::closure
-//! rust_host flush N REPS [--unlocked]   Runtime::flush with nothing queued (the cheapest API call)
-//! rust_host closure N REPS [--unlocked] Runtime::closure, connect_closure, disconnect, drop
+//! rust_host emit N REPS [WRAP]    g_signal_emit_by_name from Rust, 1 OCaml handler
+//! rust_host invoke N REPS [WRAP]  g_closure_invoke from Rust on a Runtime::closure
+//! rust_host flush N REPS [WRAP]   Runtime::flush with nothing queued (the cheapest API call)
+//! rust_host closure N REPS [WRAP] Runtime::closure, connect_closure, disconnect, drop
 //! ```
 //!
 //! Each repetition prints `RESULT rust_<mode> ours 1 <ns per op> ns/op`, as
 //! bench.exe does. A warm-up of N/10 operations comes first; the callback
 //! is tests/embed/callbacks.ml's "count" (it increments a counter, checked
-//! after every repetition). `--unlocked` runs the measured loops inside
-//! `Runtime::run_unlocked` (a no-op now; on a commit where
+//! after every repetition). WRAP `--unlocked` runs the measured loops
+//! inside `Runtime::run_unlocked` (a no-op now; on a commit where
 //! `Runtime::start` returned with the lock held, the main loop of an app
-//! ran there). Without arguments (as `cargo test` runs it) it does a short
+//! ran there); `--locked` runs them holding a `Runtime::lock` guard (a
+//! burst of calls then takes the lock once). Without arguments (as `cargo test` runs it) it does a short
 //! run of every mode and checks the counts.
 //!
 //! A `[[test]]` target with its own `main` (`harness = false`), so that it
@@ -27,6 +28,13 @@ use std::time::Instant;
 
 use glib::translate::ToGlibPtr;
 use ocaml_gclosure::Runtime;
+
+/// `f` run with the domain lock held by a guard (on a commit without
+/// `Runtime::lock`, the thread holds it already).
+fn locked<R>(ocaml: &Runtime, f: impl FnOnce() -> R) -> R {
+    let _locked = ocaml.lock();
+    f()
+}
 
 fn clicks(ocaml: &Runtime) -> isize {
     let _locked = ocaml.lock();
@@ -47,7 +55,9 @@ struct Bench {
 }
 
 impl Bench {
-    /// `n` operations of `mode`; the nanoseconds they took.
+    /// `n` operations of `mode`; the nanoseconds they took. Never inlined:
+    /// callgrind counts inside it (`--toggle-collect='*Bench*run*'`).
+    #[inline(never)]
     fn run(&self, mode: &str, n: usize) -> u128 {
         let obj: *mut glib::gobject_ffi::GObject = glib::prelude::Cast::upcast_ref::<glib::Object>(&self.obj).to_glib_none().0;
         let t0 = Instant::now();
@@ -99,8 +109,12 @@ impl Bench {
         }
     }
 
-    fn measure(&self, mode: &str, n: usize, reps: usize, unlocked: bool) {
-        let go = |n| if unlocked { self.ocaml.run_unlocked(|| self.run(mode, n)) } else { self.run(mode, n) };
+    fn measure(&self, mode: &str, n: usize, reps: usize, wrap: &str) {
+        let go = |n| match wrap {
+            "--unlocked" => self.ocaml.run_unlocked(|| self.run(mode, n)),
+            "--locked" => locked(&self.ocaml, || self.run(mode, n)),
+            _ => self.run(mode, n),
+        };
         go((n / 10).max(1));
         for _ in 0..reps {
             let c0 = clicks(&self.ocaml);
@@ -114,8 +128,8 @@ impl Bench {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
-    let unlocked = args.iter().any(|a| a == "--unlocked");
-    let args: Vec<&str> = args.iter().map(String::as_str).filter(|a| *a != "--unlocked").collect();
+    let wrap = args.iter().find(|a| a.starts_with("--")).cloned().unwrap_or_default();
+    let args: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with("--")).collect();
     let ocaml = Runtime::start().expect("start OCaml");
     let obj = gtk4::gio::Cancellable::new();
     let count = ocaml.callback("count").expect("count (tests/embed/callbacks.ml)");
@@ -127,16 +141,16 @@ fn main() {
         [] => {
             // `cargo test`: a short run of each mode, counts checked.
             for mode in ["emit", "invoke", "flush", "closure"] {
-                b.measure(mode, 2000, 1, false);
+                b.measure(mode, 2000, 1, "");
             }
         }
         [mode, n, reps] => {
             let n: usize = n.parse().expect("N: a number of operations");
             let reps: usize = reps.parse().expect("REPS: a number of repetitions");
-            b.measure(mode, n, reps, unlocked);
+            b.measure(mode, n, reps, &wrap);
         }
         _ => {
-            eprintln!("usage: rust_host (emit|invoke|flush|closure) N REPS [--unlocked]");
+            eprintln!("usage: rust_host (emit|invoke|flush|closure) N REPS [--unlocked|--locked]");
             std::process::exit(2);
         }
     }

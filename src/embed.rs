@@ -28,8 +28,14 @@
 //!
 //! Code that calls the OCaml runtime itself (`ocaml::sys`) needs the lock
 //! for as long as it does: [`Runtime::lock`] gives it as a guard,
-//! [`Locked`], which gives it back when dropped. Taking and giving it
-//! back costs a few tens of nanoseconds per call (`bench/analysis.md`).
+//! [`Locked`], which gives it back when dropped.
+//!
+//! Taking the lock and giving it back is OCaml's price of a blocking
+//! section with systhreads: about 470 instructions (four mutex operations
+//! and a thread's runtime state saved and restored) per call or callback,
+//! a fifth of an emission's cost (`bench/analysis.md`). Calls and
+//! callbacks made while a [`Locked`] guard lives take nothing: a program
+//! that emits signals in a loop can hold one across the loop and pay once.
 
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU8, Ordering};
