@@ -50,7 +50,27 @@ fn embed(name: &str, own: &[&str], examples: bool) {
     }
 }
 
+/// A documentation build (the `without-ocamlopt` feature, as docs.rs
+/// builds the crate): no OCaml is looked for, nothing is compiled or
+/// linked. `src/lib.rs`'s check that ocaml-sys saw the same OCaml compares
+/// two empty paths (ocaml-sys's `PATH` is empty under that feature).
+fn documentation_only() {
+    println!("cargo:rustc-env=OCAML_GCLOSURE_OCAML_WHERE=");
+    println!("cargo::rustc-check-cfg=cfg(ocaml5)");
+    println!("cargo:rustc-cfg=ocaml5");
+}
+
 fn main() {
+    if std::env::var_os("CARGO_FEATURE_WITHOUT_OCAMLOPT").is_some() {
+        return documentation_only();
+    }
+    if std::env::var_os("CARGO_FEATURE_BOXROOT").is_none() {
+        println!(
+            "cargo:warning=ocaml-gclosure: the `boxroot` feature is off (default-features = false): \
+             add it back, e.g. ocaml-gclosure = {{ ..., default-features = false, features = [\"boxroot\"] }}"
+        );
+        std::process::exit(1);
+    }
     println!("cargo:rerun-if-changed=src/shim.c");
     println!("cargo:rerun-if-changed=src/owners_gc.c");
     // The variables that ocaml-sys's and ocaml-boxroot-sys's build scripts

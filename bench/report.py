@@ -110,8 +110,8 @@ def load_profiles(cgdir):
     prof = {}
     if not cgdir or not os.path.isdir(cgdir):
         return prof
-    for case in ["invoke", "emit", "lifecycle"]:
-        for v in ["ours", "baseline"]:
+    for case in ["invoke", "emit", "lifecycle", "rust_emit", "rust_invoke", "rust_flush"]:
+        for v in ["ours", "baseline", "locked"]:
             out = os.path.join(cgdir, f"{case}.{v}.out")
             ops = os.path.join(cgdir, f"{case}.{v}.ops")
             if not (os.path.exists(out) and os.path.exists(ops)):
@@ -271,6 +271,46 @@ def ocgtk_section(bench_dir):
     return out + meta + [""] + table + [""]
 
 
+RUST_ROWS = [
+    ("rust_emit", "emission: g_signal_emit_by_name from Rust, 1 OCaml handler"),
+    ("rust_invoke", "invoke: g_closure_invoke from Rust on a Runtime::closure"),
+    ("rust_flush", "API call: Runtime::flush, nothing queued"),
+    ("rust_closure", "API calls: Runtime::closure + connect_closure + disconnect + drop"),
+]
+
+
+def rust_host_section(S, prof):
+    """The Rust host's rows (bench/rust_host.rs): a gtk4-rs program that
+    embeds OCaml, where the domain lock is held only inside calls."""
+    if not S.values("rust_emit", "ours"):
+        return []
+    def cell(fig, v):
+        if not S.values(fig, v):
+            return "–"
+        lo, hi = S.spread(fig, v)
+        return f"{fmt(S.med(fig, v))} ({fmt(lo)}–{fmt(hi)})"
+    def ir(fig, v):
+        p = prof.get((fig, v))
+        return f"{p['total']:,.0f}" if p else "–"
+    out = ["## Rust host (a gtk4-rs program that embeds OCaml)",
+           "",
+           "`bench/rust_host.rs`, run by the Rust program that started the runtime (`Runtime::start`). "
+           "The domain lock is held only inside calls: each OCaml callback and each call of the API takes "
+           "it and gives it back (\"each call\"); a program that makes a burst of calls can hold a "
+           "`Runtime::lock` guard across it (\"guard held\"), and the calls inside take nothing. Median "
+           "(min–max) in ns per operation; callgrind's instructions per operation inside the measured loop. "
+           "Against the commit before the change (lock held between calls): [analysis.md](analysis.md), "
+           "\"The Rust host's domain lock\".",
+           "",
+           "| figure | each call | guard held | Ir/op, each call | Ir/op, guard held | reps |",
+           "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for fig, label in RUST_ROWS:
+        out.append(f"| {label} | {cell(fig, 'ours')} | {cell(fig, 'locked')} | {ir(fig, 'ours')} | "
+                   f"{ir(fig, 'locked')} | {S.n(fig, 'ours')} |")
+    out.append("")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     for a in ["raw", "callgrind", "md", "png", "command", "ocaml", "glib", "commit", "load"]:
@@ -391,6 +431,9 @@ def main():
         w(line)
 
     for line in dialogs_section(S):
+        w(line)
+
+    for line in rust_host_section(S, prof):
         w(line)
 
     for line in ocgtk_section(os.path.dirname(os.path.abspath(__file__))):

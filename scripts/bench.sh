@@ -60,6 +60,11 @@ B=$OCAML_GCLOSURE_ROOT/_build/default/bench/bench.exe
 D=$OCAML_GCLOSURE_ROOT/_build/default/tests/memory/mem_dialogs.exe
 dc=$OCAML_GCLOSURE_ROOT/_build/bench-dialogs_c
 cc -O2 -o "$dc" tests/memory/dialogs_c.c $(pkg-config --cflags --libs gtk4)
+# The Rust host's side (bench/rust_host.rs): a test target with its own main.
+say "building the Rust host's benchmark"
+R=$(cargo test --release --quiet --target-dir "$OCAML_GCLOSURE_TARGET_DIR" --test rust_host_bench --no-run \
+  --message-format=json 2>/dev/null | grep -o '"executable":"[^"]*"' | tail -1 | cut -d'"' -f4)
+[ -x "$R" ] || { echo "bench.sh: building bench/rust_host.rs failed" >&2; exit 1; }
 
 mkdir -p "$dest"
 out=$dest/results.raw.txt
@@ -76,6 +81,13 @@ for round in $(seq 1 "$ROUNDS"); do
   say "round $round/$ROUNDS"
   "$B" invoke 1000000 3 >>"$out"
   "$B" emit 1000000 3 >>"$out"
+  # Rust host: each call and callback takes the domain lock ("ours"), or
+  # a Runtime::lock guard held across the loop ("locked").
+  for m in emit invoke flush; do
+    "$R" $m 1000000 3 >>"$out"
+    "$R" $m 1000000 3 --locked | sed 's/ ours / locked /' >>"$out"
+  done
+  "$R" closure 100000 3 >>"$out"
   for live in 1000 100000 1000000; do
     for v in $(rotated "$round"); do
       "$B" lifecycle "$v" "$live" 100000 3 >>"$out"
@@ -161,6 +173,14 @@ if [ "$PROFILE" != 0 ]; then
     # (bench.exe switches counting on and off around each batch itself)
     vg --callgrind-out-file="$cg/lifecycle.$v.out" "$B" lifecycle "$v" 100000 20000 1
     echo 40000 >"$cg/lifecycle.$v.ops"
+  done
+  # Rust host: inside Bench::run only (warm-up of 10,000 + 100,000 measured)
+  for m in emit invoke flush; do
+    for v in ours locked; do
+      extra=(); [ $v = locked ] && extra=(--locked)
+      vg --callgrind-out-file="$cg/rust_$m.$v.out" --toggle-collect='*Bench*run*' "$R" $m 100000 1 "${extra[@]}"
+      echo 110000 >"$cg/rust_$m.$v.ops"
+    done
   done
 fi
 

@@ -166,9 +166,12 @@ unsafe extern "C" fn on_invalidate(data: gpointer, _closure: *mut GClosure) {
 
 /// The registry's Live → Invalidated, without the slots' lock on a thread
 /// that holds the only running domain's lock (a safe point's unref: the
-/// usual case), with it elsewhere (GLib's threads).
-/// A thread without a domain lock (a GLib worker) also marks that such
-/// threads run our notifiers (see [`foreign_notifiers_seen`]).
+/// usual case), with it elsewhere (GLib's threads, a Rust host's thread
+/// between calls).
+/// A thread without a domain lock other than a Rust host's own (a GLib
+/// worker) also marks that such threads run our notifiers (see
+/// [`foreign_notifiers_seen`]): the Rust host's thread is the one that
+/// runs its shutdown, so its notifiers never race with it.
 #[inline(always)]
 fn invalidate(key: Key) {
     let held = lock::held();
@@ -177,7 +180,7 @@ fn invalidate(key: Key) {
         // registry's writers run only under a domain lock.
         unsafe { REGISTRY.invalidate_unlocked(key) };
     } else {
-        if !held {
+        if !held && !crate::embed::is_runtime_thread() {
             FOREIGN_NOTIFIERS.store(true, Ordering::Relaxed);
         }
         REGISTRY.invalidate(key);

@@ -14,10 +14,28 @@
 //!
 //! The OCaml callback has type `Gobject.Closure.argv -> unit`, exactly as
 //! for `Gobject.Closure.create`. Everything here runs on the thread that
-//! started the runtime (the types are not `Send`). That thread holds the
-//! OCaml domain lock, except inside [`Runtime::run_unlocked`] (run the main
-//! loop there): then each call of this API, and each OCaml callback, takes
-//! the lock for its own duration.
+//! started the runtime (the types are not `Send`).
+//!
+//! ## The domain lock
+//!
+//! OCaml code runs only on a thread that holds its domain's lock. Here the
+//! lock is held only *inside* calls: [`Runtime::start`] gives it up before
+//! it returns, each call of this API takes it for its own duration, and so
+//! does each OCaml callback, whichever thread GLib invokes it on. So a
+//! gtk4-rs program runs its main loop as usual (`app.run()`), and a
+//! closure invoked on a GLib worker thread (a `GTask`, `gio::spawn_blocking`)
+//! takes the lock while the main thread waits in its loop.
+//!
+//! Code that calls the OCaml runtime itself (`ocaml::sys`) needs the lock
+//! for as long as it does: [`Runtime::lock`] gives it as a guard,
+//! [`Locked`], which gives it back when dropped.
+//!
+//! Taking the lock and giving it back is OCaml's price of a blocking
+//! section with systhreads: about 470 instructions (four mutex operations
+//! and a thread's runtime state saved and restored) per call or callback,
+//! a fifth of an emission's cost (`bench/analysis.md`). Calls and
+//! callbacks made while a [`Locked`] guard lives take nothing: a program
+//! that emits signals in a loop can hold one across the loop and pay once.
 
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -121,6 +139,12 @@ impl Runtime {
             crate::deferred::note_main_thread();
             crate::toplevels::note_init_thread();
         }
+        RUNTIME_THREAD.with(|t| t.set(true));
+        // The lock is held only inside calls (module documentation): given
+        // up now, taken back by each call and each callback.
+        // SAFETY: this thread holds the lock (caml_startup returned with
+        // it) and keeps no OCaml value.
+        unsafe { crate::lock::release_for_good() };
         Ok(Runtime { _not_send: PhantomData })
     }
 
@@ -206,20 +230,38 @@ impl Runtime {
         Ok(())
     }
 
-    /// Runs `f` (typically a main loop: `app.run()`) with the domain lock
-    /// released, so that closures invoked on other threads (GIO workers,
-    /// threads OCaml never saw) can take it; callbacks on this thread take
-    /// it back for their call. Nested (inside a handler that runs without
-    /// the lock already), it just runs `f`.
+    /// Runs `f` with the domain lock given up if this thread holds it: in
+    /// the scope of a [`Locked`] guard, or in Rust code that an OCaml
+    /// callback called (a nested main loop, a modal dialog run from a
+    /// handler). Elsewhere it just runs `f`: the lock is held only inside
+    /// calls, so a main loop needs no wrapper (`app.run()` as usual). Kept
+    /// for programs written when `Runtime::start` returned with the lock
+    /// held and the main loop had to run here.
     pub fn run_unlocked<R>(&self, f: impl FnOnce() -> R) -> R {
         if !crate::lock::held() {
             return f();
         }
         let _out = lifecycle::suspend();
         // SAFETY: this thread holds the lock (checked) and holds no OCaml
-        // value across `f`.
+        // value across `f` (the caller's OCaml values are rooted: a
+        // `Locked` guard's holder keeps none it has not rooted, and OCaml
+        // code that called into Rust gave its arguments as roots).
         let _unlocked = unsafe { crate::lock::Released::new() };
         f()
+    }
+
+    /// The domain lock for this thread until the guard is dropped, so that
+    /// code may call the OCaml runtime directly (`ocaml::sys`). Taken from
+    /// whoever holds it (another thread running OCaml code, a GLib worker's
+    /// callback) when it is free; if this thread holds it already (the
+    /// guard is made inside an OCaml callback, or inside another guard),
+    /// the guard takes nothing and gives nothing back.
+    ///
+    /// Do not keep a guard across a main loop (`app.run()`): a callback
+    /// invoked on another thread would wait for the lock until the guard
+    /// goes (callbacks on this thread still run).
+    pub fn lock(&self) -> Locked<'_> {
+        Locked { _lock: lock_for_this_call(), _runtime: PhantomData }
     }
 
     /// A safe point: releases queued roots and deferred references now.
@@ -237,10 +279,47 @@ impl Runtime {
 }
 
 /// The domain lock for one call of the API, when this thread does not hold
-/// it (inside [`Runtime::run_unlocked`], GLib calls Rust handlers without
-/// it). The thread that started the runtime is known to it.
+/// it (the usual case: it holds it only inside calls). The thread that
+/// started the runtime is known to it.
 fn lock_for_this_call() -> Option<crate::lock::Acquired> {
     lifecycle::lock_for_call()
+}
+
+/// The OCaml domain lock, held by this thread while the guard lives (see
+/// [`Runtime::lock`]). It borrows the [`Runtime`], so the runtime cannot
+/// be stopped under it, and it is not `Send`: it is given back on the
+/// thread that took it.
+///
+/// ```no_run
+/// let ocaml = ocaml_gclosure::Runtime::start()?;
+/// let n = {
+///     let _locked = ocaml.lock();
+///     // SAFETY: `_locked` holds the domain lock; "answer" is a
+///     // `unit -> int` registered with Callback.register.
+///     unsafe {
+///         let f = ocaml::sys::caml_named_value(c"answer".as_ptr());
+///         ocaml::sys::int_val(ocaml::sys::caml_callback(*f, ocaml::sys::UNIT))
+///     }
+/// }; // the lock is given back here
+/// # let _ = n;
+/// # Ok::<(), ocaml_gclosure::Error>(())
+/// ```
+#[must_use = "the lock is given back when the guard is dropped"]
+pub struct Locked<'r> {
+    _lock: Option<crate::lock::Acquired>,
+    _runtime: PhantomData<&'r Runtime>,
+}
+
+thread_local! {
+    /// This thread called [`Runtime::start`].
+    static RUNTIME_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the calling thread is the one that started the runtime from
+/// Rust (which holds the domain lock only inside calls, so GLib notifiers
+/// run there without it).
+pub(crate) fn is_runtime_thread() -> bool {
+    RUNTIME_THREAD.with(|t| t.get())
 }
 
 impl Callback {
@@ -254,7 +333,7 @@ impl Drop for Runtime {
     /// The Rust program's end of OCaml: the ordered shutdown (the library
     /// becomes Closed: closures invoked later, on any thread, do nothing),
     /// then OCaml's `at_exit` functions (so its buffered output is
-    /// flushed), then the domain lock is given up for good, so that a thread
+    /// flushed), then the domain lock is given back, so that a thread
     /// still waiting for it in a closure invocation gets it, sees the
     /// library closed, and returns.
     fn drop(&mut self) {
@@ -271,12 +350,9 @@ impl Drop for Runtime {
             }
         }
         STATE.store(STOPPED, Ordering::Release);
-        match lock {
-            Some(l) => drop(l),
-            // SAFETY: this thread holds the lock it started the runtime with,
-            // and runs no OCaml code again.
-            None => unsafe { crate::lock::release_for_good() },
-        }
+        // Given back (if this call took it; else an enclosing frame, an
+        // OCaml callback, holds it and gives it back itself).
+        drop(lock);
     }
 }
 

@@ -10,7 +10,8 @@
 //! * a Rust API for gtk4-rs programs that embed the OCaml runtime.
 //!
 //! The public Rust API is [`Runtime`] and what a gtk4-rs program needs
-//! with it ([`connect_closure`], [`stats`]); everything else is internal.
+//! with it ([`connect_closure`], [`stats`], the lock guard [`Locked`]);
+//! everything else is internal.
 //! The life of a closure reads top to bottom in `src/closure.rs` (create,
 //! invoke, invalidate), `src/registry.rs` (where roots live and their state
 //! machine), `src/safepoint.rs` (release) and `src/shutdown.rs`. The
@@ -96,4 +97,4 @@ mod spare;
 mod toplevels;
 mod weight;
 
-pub use embed::{connect_closure, stats, Callback, Error, Runtime, Stats};
+pub use embed::{connect_closure, stats, Callback, Error, Locked, Runtime, Stats};

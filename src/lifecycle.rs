@@ -212,10 +212,20 @@ impl Drop for Suspended {
 /// (`None` when it does). The wait is not counted as inside: the lock may
 /// be held by the exiting thread, which waits for the count. The caller
 /// checks the state again once it has the lock.
+///
+/// The thread that started the runtime from Rust (`Runtime::start`) takes
+/// it on every call and every callback (it holds it only inside calls), so
+/// it has a shorter path, [`lock::acquire_host`]: its wait need not leave
+/// the count, because the exit never runs in a Rust host (OCaml's `at_exit`
+/// there is an explicit shutdown, `Gclosure.at_exit`, made by this same
+/// thread when its `Runtime` drops).
 #[inline(always)]
 pub fn lock_for_call() -> Option<lock::Acquired> {
     if lock::held() {
         return None;
+    }
+    if crate::embed::is_runtime_thread() {
+        return Some(lock::acquire_host());
     }
     let _waiting = suspend();
     Some(lock::acquire())

@@ -173,3 +173,20 @@ pub fn acquire() -> Acquired {
     TAKEN.with(|t| t.set(t.get() + 1));
     Acquired { _not_send: std::marker::PhantomData }
 }
+
+/// [`acquire`] for the thread that started the runtime from Rust (the Rust
+/// host's main thread), which takes the lock for every call and every
+/// callback: known to the runtime since it started it, and never
+/// cancelled by the runtime's exit (a Rust host's end is its `Runtime`'s
+/// drop, not OCaml's exit), so neither the registration check nor the
+/// cancellation guard is needed (together a quarter of the cost of taking
+/// and giving back the lock, in instructions: `bench/analysis.md`). Must
+/// not be called by a thread that holds the lock.
+#[inline(always)]
+pub fn acquire_host() -> Acquired {
+    // SAFETY: the thread started the runtime (known to it) and does not
+    // hold the lock (precondition).
+    unsafe { gclosure_shim_acquire() };
+    TAKEN.with(|t| t.set(t.get() + 1));
+    Acquired { _not_send: std::marker::PhantomData }
+}

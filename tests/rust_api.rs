@@ -6,8 +6,9 @@
 use glib::prelude::*;
 use ocaml_gclosure::{Error, Runtime};
 
-fn call_int(name: &str) -> isize {
-    // SAFETY: the runtime runs on this thread; the named value is `unit -> int`.
+fn call_int(ocaml: &Runtime, name: &str) -> isize {
+    let _locked = ocaml.lock();
+    // SAFETY: `_locked` holds the domain lock; the named value is `unit -> int`.
     unsafe {
         let f = ocaml::sys::caml_named_value(std::ffi::CString::new(name).unwrap().as_ptr());
         assert!(!f.is_null(), "{name} not registered");
@@ -33,14 +34,42 @@ fn rust_api_end_to_end() {
     for _ in 0..5 {
         emit(&obj);
     }
-    assert_eq!(call_int("clicks"), 5);
-    assert_eq!(call_int("last_nargs"), 1, "argv holds the instance");
+    assert_eq!(call_int(&ocaml, "clicks"), 5);
+    assert_eq!(call_int(&ocaml, "last_nargs"), 1, "argv holds the instance");
+
+    // The lock is held only inside calls: a worker thread's emission runs
+    // its OCaml callback while this thread just waits (no run_unlocked).
+    // (The worker ends here: the shutdown below invalidates on the GLib
+    // side only when no other live thread has entered the library.)
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = {
+        let obj = obj.clone();
+        std::thread::spawn(move || {
+            emit(&obj);
+            tx.send(()).unwrap();
+        })
+    };
+    assert_eq!(
+        rx.recv_timeout(std::time::Duration::from_secs(20)),
+        Ok(()),
+        "a worker thread's callback got the domain lock while this thread waited"
+    );
+    worker.join().unwrap();
+    assert_eq!(call_int(&ocaml, "clicks"), 6);
+    // A Locked guard inside which the API is called again (the lock is
+    // then not taken twice) and a callback runs on this thread.
+    {
+        let _locked = ocaml.lock();
+        emit(&obj);
+        let _ = ocaml.callback("count").unwrap();
+    }
+    assert_eq!(call_int(&ocaml, "clicks"), 7);
 
     // Disconnected: no more calls; the root is released once GLib drops it.
     obj.disconnect(id);
     drop(closure);
     emit(&obj);
-    assert_eq!(call_int("clicks"), 5);
+    assert_eq!(call_int(&ocaml, "clicks"), 7);
     ocaml.flush();
     let s = ocaml.stats();
     assert_eq!((s.live, s.pending_release, s.released), (0, 0, 1));
@@ -56,7 +85,7 @@ fn rust_api_end_to_end() {
     ocaml.connect(&obj, "cancelled", "raise", false).unwrap();
     ocaml.connect(&obj, "cancelled", "count", true).unwrap();
     emit(&obj);
-    assert_eq!(call_int("clicks"), 6);
+    assert_eq!(call_int(&ocaml, "clicks"), 8);
 
     // GC pressure while closures are connected.
     for _ in 0..1000 {
@@ -64,7 +93,7 @@ fn rust_api_end_to_end() {
         let h = ocaml_gclosure::connect_closure(&obj, "cancelled", false, &c).unwrap();
         obj.disconnect(h);
     }
-    call_int("gc");
+    call_int(&ocaml, "gc");
     ocaml.flush();
     assert_eq!(ocaml.stats().live, 2, "the two still connected");
 

@@ -4,8 +4,7 @@
 //! dropped: it must be joinable within a second (it finds the library
 //! closed instead of waiting for a domain lock nobody gives back), OCaml's
 //! `at_exit` must have run (a buffered channel is written out), and
-//! `run_unlocked` nested in a section that already runs without the lock
-//! must not crash.
+//! `run_unlocked`, nested or inside a `Locked` guard, must not crash.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -18,9 +17,15 @@ use ocaml_gclosure::Runtime;
 fn worker_emitting_while_the_runtime_drops() {
     let ocaml = Runtime::start().expect("start");
 
-    // Nested run_unlocked: the inner one runs without the lock already.
+    // run_unlocked runs without the lock already (it is held only inside
+    // calls): nested, it just runs; inside a guard, it gives the guard's
+    // lock up and takes it back.
     let v = ocaml.run_unlocked(|| ocaml.run_unlocked(|| 41) + 1);
     assert_eq!(v, 42);
+    {
+        let _locked = ocaml.lock();
+        assert_eq!(ocaml.run_unlocked(|| ocaml.run_unlocked(|| 43)), 43);
+    }
 
     let obj = gtk4::gio::Cancellable::new();
     let count = ocaml.callback("count").unwrap();
@@ -28,14 +33,16 @@ fn worker_emitting_while_the_runtime_drops() {
 
     // A channel OCaml writes and does not flush.
     let path = std::env::temp_dir().join(format!("gclosure-eol-{}.txt", std::process::id()));
-    // SAFETY: the runtime runs on this thread, which holds the lock; the
-    // named value is `string -> unit`.
+    let locked = ocaml.lock();
+    // SAFETY: `locked` holds the domain lock; the named value is
+    // `string -> unit`.
     unsafe {
         let f = ocaml::sys::caml_named_value(c"write_unflushed".as_ptr());
         let s = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
         let v = ocaml::sys::caml_copy_string(s.as_ptr());
         ocaml::sys::caml_callback(*f, v);
     }
+    drop(locked);
 
     let stop = Arc::new(AtomicBool::new(false));
     let emissions = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -48,13 +55,11 @@ fn worker_emitting_while_the_runtime_drops() {
             }
         })
     };
-    // Let the worker run OCaml callbacks (the lock released meanwhile).
-    ocaml.run_unlocked(|| {
-        let t0 = Instant::now();
-        while emissions.load(Ordering::Relaxed) < 100 && t0.elapsed() < Duration::from_secs(20) {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    });
+    // Let the worker run OCaml callbacks (this thread holds no lock).
+    let t0 = Instant::now();
+    while emissions.load(Ordering::Relaxed) < 100 && t0.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     assert!(emissions.load(Ordering::Relaxed) >= 100, "the worker ran callbacks");
 
     drop(ocaml); // the worker is still emitting

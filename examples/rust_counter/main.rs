@@ -83,12 +83,9 @@ fn main() -> glib::ExitCode {
             app.quit();
         }
     });
-    // The main loop runs without the OCaml domain lock; callbacks take it.
-    let code = {
-        let rt = ocaml.borrow();
-        let rt = rt.as_ref().expect("runtime");
-        rt.run_unlocked(|| app.run_with_args(&[] as &[&str]))
-    };
+    // OCaml's domain lock is held only inside calls (each callback takes
+    // it): the main loop runs as usual.
+    let code = app.run_with_args(&[] as &[&str]);
     let ocaml = ocaml.borrow_mut().take().expect("runtime");
     ocaml.flush();
     let s = ocaml.stats();

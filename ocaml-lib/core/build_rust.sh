@@ -19,7 +19,7 @@ flavour=${2:-gtk4}
 crate=${DUNE_SOURCEROOT:-$(cd ../../.. && pwd)}
 target=${OCAML_GCLOSURE_TARGET_DIR:-$crate/target}
 case $flavour in
-  glib) features=(--no-default-features) ;;
+  glib) features=(--no-default-features --features boxroot) ;;
   gtk4) features=() ;;
   *) echo "build_rust.sh: unknown flavour $flavour (glib or gtk4)" >&2; exit 2 ;;
 esac

@@ -19,3 +19,22 @@ let () =
   Callback.register "write_unflushed" (fun path ->
       let oc = open_out path in
       output_string oc "written by OCaml, flushed at its exit\n")
+
+(* For tests/rust_owned.rs: a handler connected in OCaml to a widget Rust
+   made, capturing the widget's handle (an owned closure, src/owners.rs),
+   the handle then dropped by OCaml. *)
+let owned_ran = ref 0
+
+let () =
+  Callback.register "owned.bind" (fun (b : unit Gobject.obj) ->
+      ignore
+        (Gobject.Signal.connect_by_name b ~name:"clicked" ~after:false
+           ~callback:(Gobject.Closure.create (fun _ ->
+                incr owned_ran;
+                ignore (Sys.opaque_identity b)))));
+  Callback.register "owned.ran" (fun () -> !owned_ran);
+  (* A handler that collects: run on a GLib worker thread, the GC (and the
+     owners' finalisers) runs there while the main thread holds no lock. *)
+  Callback.register "owned.gc" (fun (_ : Gobject.Closure.argv) ->
+      Gc.full_major ();
+      Gc.full_major ())

@@ -31,9 +31,9 @@ fn main() -> glib::ExitCode {
             });
         }
     });
-    // The main loop runs without OCaml's domain lock, so that a handler
-    // called on any thread can take it.
-    let code = ocaml.run_unlocked(|| app.run_with_args(&[] as &[&str]));
+    // OCaml's domain lock is held only inside calls: a handler called on
+    // any thread takes it, so the main loop runs as usual.
+    let code = app.run_with_args(&[] as &[&str]);
     drop(ocaml); // the ordered shutdown: every OCaml closure invalidated
     println!("after shutdown: live={}", ocaml_gclosure::stats().live);
     code
