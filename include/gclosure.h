@@ -146,20 +146,26 @@ GClosure *ocgc_closure_new(value ml_function, const ocgc_marshal_spec *spec);
    keeps the count above 1. The library registers a Gc.finalise finaliser
    on the first wrapper it sees for an object, which owns the object's
    closures while it lives (later calls with another wrapper of the same
-   object join it); the library only reads `object` through it while that
-   wrapper is alive.
+   object join it). The library touches `object` only while that wrapper
+   lives (its reference keeps the object alive).
 
-   From this call on, the closure's callback is kept by its objects only:
-   a binding whose users may keep a closure value and connect it again
-   after its objects died must keep ml_function alive itself meanwhile (or
-   not call this for such closures). Only on OCaml's main domain (domain
-   0): on another, nothing is done and the closure stays rooted as before
-   (OCaml 5 never frees the finaliser table of a domain that ends).
+   When: while the binding's users hold the closure (its OCaml value for
+   it), the callback stays rooted, since they may connect it again later;
+   the move to the objects happens when that value's finalizer releases
+   its reference through ocgc_defer_closure_unref (the next safe point on
+   the main domain after it), for the objects it is then still connected
+   to. A binding that holds no OCaml value for its closures gets no
+   ownership from this call. Only on OCaml's main domain (domain 0): on
+   another, nothing is done and the closure stays rooted as before (OCaml
+   5 never frees the finaliser table of a domain that ends).
 
-   Returns 1 if the closure is now owned by `object`, 0 if nothing was
-   done (another domain, or a closure already invalidated).
+   May allocate and run OCaml code (the first call for an object registers
+   its finaliser): CAMLparam the caller's values.
+   Returns 1 if the closure will be owned by `object`, 0 if nothing was
+   done (another domain, a closure already invalidated, or not one made by
+   ocgc_closure_new).
    Preconditions: external; `object` alive and referenced by `wrapper`;
-   `closure` made by ocgc_closure_new (or the library), alive. Nothing is
+   `closure` made by ocgc_closure_new, alive. Nothing is
    taken from or given to the caller: no reference on `object` or
    `closure` changes hands.
    Raises: Gclosure_core.Closed after shutdown; Invalid_argument when

@@ -175,7 +175,7 @@ pub unsafe extern "C" fn ocgc_closure_own(object: *mut GObject, wrapper: Val, cl
     let r = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: domain lock held, inside the library, not a finalizer
         // (precondition); `object`, `closure` and `wrapper` as required.
-        unsafe { crate::owners::own_now(object, wrapper, closure) }
+        unsafe { crate::owners::own_on_release(object, wrapper, closure) }
     }));
     drop(inside);
     match r {

@@ -142,6 +142,16 @@ pub(crate) unsafe fn key_of(closure: *mut GClosure) -> Key {
     unsafe { gclosure_shim_closure_data(closure) as Key }
 }
 
+/// Whether `closure` has the library's own marshaller (a `g_closure` of
+/// `Closure.create`, or the Rust API's), not the C API's or another's.
+///
+/// # Safety
+/// `closure` is a live GClosure.
+pub(crate) unsafe fn has_default_marshal(closure: *mut GClosure) -> bool {
+    // SAFETY: precondition; a field read.
+    (unsafe { gclosure_closure_marshal(closure) }) == marshal as *const () as usize
+}
+
 /// The same closure as a `glib::Closure`, for Rust code.
 ///
 /// # Safety
@@ -385,6 +395,8 @@ extern "C" {
     /// A reference on `closure` unless its count is 0 (being finalized).
     pub(crate) fn gclosure_shim_closure_try_ref(closure: *mut GClosure) -> std::ffi::c_int;
     fn gclosure_shim_closure_new() -> *mut GClosure;
+    /// The closure's `marshal` field, as an address (0: none).
+    fn gclosure_closure_marshal(closure: *mut GClosure) -> usize;
     fn gclosure_shim_closure_data(closure: *mut GClosure) -> gpointer;
     fn gclosure_shim_closure_set_data(closure: *mut GClosure, data: gpointer);
     fn gclosure_shim_closure_adopt(closure: *mut GClosure);

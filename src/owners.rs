@@ -393,8 +393,9 @@ pub(crate) unsafe fn handle_released(c: *mut GClosure) {
     }
     // SAFETY: precondition (its data is its key).
     let key = unsafe { crate::closure::key_of(c) };
-    // Connected through the library?
-    let connected = |cb: &CallbackRoot| !cb.connected.is_empty();
+    // Connected through the library? (And `c`'s own entry: a binding's
+    // GClosure reaches here too, `closure_released`.)
+    let connected = |cb: &CallbackRoot| !cb.connected.is_empty() && cb.closure.load(Ordering::Acquire) == c;
     let connected = if crate::lock::domain_alone() {
         // SAFETY: this thread holds the only running domain's lock, and the
         // registry's writers run only under a domain lock.
@@ -451,18 +452,31 @@ unsafe fn transfer(c: *mut GClosure) {
     }
 }
 
-/// `ocgc_closure_own` (the C API): closure `c` is owned by `obj` from now
-/// on, `wrapper` being the binding's OCaml value for it; the record lets go
-/// of the callback at once. Ok(false): nothing done (another domain than
-/// the main one, or the closure is not live). Err: the OCaml exception
-/// that making the owner raised (as a rooted value).
+/// `ocgc_closure_own` (the C API): closure `c`, made by `ocgc_closure_new`
+/// and just connected to `obj` by a binding whose OCaml value for `obj` is
+/// `wrapper`, will be owned by `obj` once the binding's OCaml value for the
+/// closure dies (its finalizer's `ocgc_defer_closure_unref`: the binding's
+/// users no longer hold the closure; [`closure_released`]). Until then the
+/// callback stays rooted, as our own closures while the program holds
+/// their `g_closure` value. Makes `obj`'s owner (its wrapper's ephemeron
+/// and finaliser) if it has none, through the core module's OCaml
+/// function. Ok(false): nothing done (another domain than the main one, or
+/// the closure is not live). Err: the OCaml exception that making the
+/// owner raised (rooted).
 ///
 /// # Safety
 /// Domain lock held, inside the library, not in a GC finalizer; `obj`
-/// alive; `c` a live closure made by `closure::create_raw`, connected to
-/// `obj`; `wrapper` a valid value.
-pub(crate) unsafe fn own_now(obj: *mut GObject, wrapper: Val, c: *mut GClosure) -> Result<bool, Root> {
+/// alive; `c` a live closure; `wrapper` a valid value.
+pub(crate) unsafe fn own_on_release(obj: *mut GObject, wrapper: Val, c: *mut GClosure) -> Result<bool, Root> {
     if !on_main() {
+        return Ok(false);
+    }
+    // SAFETY: `c` is alive (precondition); its data is only used as a key,
+    // and the entry found must name `c` itself (a binding's own GClosure,
+    // whose data is anything, is refused).
+    let key = unsafe { crate::closure::key_of(c) };
+    let ours = |cb: &CallbackRoot| cb.closure.load(Ordering::Acquire) == c;
+    if !REGISTRY.with_live(key, ours).unwrap_or(false) {
         return Ok(false);
     }
     // SAFETY: precondition.
@@ -484,15 +498,28 @@ pub(crate) unsafe fn own_now(obj: *mut GObject, wrapper: Val, c: *mut GClosure) 
             return e.map_or(Ok(false), Err);
         }
     }
-    // SAFETY: precondition (its data is its key).
-    let key = unsafe { crate::closure::key_of(c) };
-    // SAFETY: domain lock held, main domain; `obj` alive.
-    let done = unsafe { add_owner(key, obj) };
-    if done {
-        // SAFETY: domain lock held.
-        unsafe { drop_strong(key) };
+    let noted = REGISTRY.with_live(key, |cb| {
+        cb.connected.push(obj as usize);
+        cb.closure.load(Ordering::Acquire) == c
+    });
+    Ok(noted.unwrap_or(false))
+}
+
+/// A binding's deferred `g_closure_unref` (`ocgc_defer_closure_unref`, its
+/// closure value's finalizer) of closure `c`, which may be any GClosure:
+/// for a closure of ours that `ocgc_closure_own` noted, the binding's
+/// users let go of it, so it moves to its objects ([`handle_released`]).
+/// Closures with our own marshaller (the library's `g_closure` values,
+/// whose handles say when the program lets go) are left alone.
+///
+/// # Safety
+/// As [`handle_released`], `c` any live GClosure.
+pub(crate) unsafe fn closure_released(c: *mut GClosure) {
+    // SAFETY: live closure (precondition); a field read.
+    if !unsafe { crate::closure::has_default_marshal(c) } {
+        // SAFETY: forwarded precondition; the entry is checked to be `c`'s.
+        unsafe { handle_released(c) };
     }
-    Ok(done)
 }
 
 /// A closure's root is being released: its slots in its owners' tables

@@ -201,8 +201,11 @@ value gclosure_record_get(value r)
   for (value l = Field(r, 1); l != Val_emptylist; l = Field(l, 2)) {
     value slots = ephe_data(Field(l, 0));
     if (slots == Val_unit) continue;
+    /* The slots block is kept through this cycle (ephe_data): under the
+       snapshot-at-the-beginning marking of OCaml 5 (and 4.14's), all it
+       holds is marked too, or darkened when overwritten. */
     value cb = Field(Field(slots, 0), Long_val(Field(l, 1)));
-    if (Is_block(cb)) { keep(cb); return cb; }
+    if (Is_block(cb)) return cb;
   }
   return Val_unit;
 }
@@ -257,6 +260,13 @@ void gclosure_record_release(value r)
     caml_modify(&Field(Field(slots, 0), Long_val(i)), Field(slots, 1));
     caml_modify(&Field(slots, 1), i);
   }
+}
+
+/* The `marshal` field of closure `c` (a bitfield struct's neighbour, read
+   here: gtk-rs does not expose it). */
+uintptr_t gclosure_closure_marshal(GClosure *c)
+{
+  return (uintptr_t)c->marshal;
 }
 
 /* GLib's reference count of closure `c`. */
