@@ -41,9 +41,13 @@
 //!   objects' tables when that value's deferred release runs
 //!   ([`handle_released`]), for the objects it is still connected to. A
 //!   closure connected, disconnected and dropped (the benchmarks'
-//!   lifecycle) never touches a table. A binding on the C API has no such
-//!   value we see: `ocgc_closure_own` moves the callback at once
-//!   ([`own_now`]).
+//!   lifecycle) never touches a table. A binding on the C API names the
+//!   object and its wrapper with `ocgc_closure_own` ([`own_on_release`]),
+//!   and the move happens when the binding's closure value dies (its
+//!   `ocgc_defer_closure_unref`: [`closure_released`]). The move
+//!   allocates, so it waits for a full safe point on the main domain
+//!   ([`maintain`]), never the start of an external, whose arguments are
+//!   borrowed.
 //! * **a `Gc.finalise` finaliser on the wrapper**: when the wrapper is
 //!   unreachable but for its handlers, the GC resurrects it, with its
 //!   handlers' callbacks, for one call of [`unreachable`]. That call holds

@@ -2,7 +2,9 @@
    needs the runtime's internal headers (the GC's root-scanning hook, the
    ephemeron layout), which differ between OCaml 4.14 and 5.
 
-   A closure's registry root holds a *record*, a block of two fields:
+   A closure's registry root holds its callback (a function: tag 247 or
+   249) until objects own it, then a *record* (tag 0), a block of two
+   fields:
      0: the callback, while the closure is not owned by an object, or the
         program still holds its g_closure value; else ()
      1: its owners: a chain of links [| owner ephemeron; slot; next |]
@@ -147,7 +149,8 @@ void gclosure_owners_install_hook(void)
 
 /* ---- records ------------------------------------------------------------ */
 
-/* A new record whose callback is `cb` (held strongly). */
+/* A new record whose callback is `cb` (held strongly): made when a closure
+   gets its first owner (owners.rs, add_owner). */
 value gclosure_record_new(value cb)
 {
   CAMLparam1(cb);
