@@ -209,6 +209,12 @@ impl Connected {
             let v = unsafe { &mut *((cur & !1) as *mut Vec<usize>) };
             if !v.contains(&obj) {
                 v.push(obj);
+                // A closure the program keeps and connects to object after
+                // object: the addresses of objects gone (no longer in the
+                // table) go, each time the list doubles.
+                if v.len() >= 64 && v.len().is_power_of_two() {
+                    with_table(|t| v.retain(|a| *a == obj || t.by_object.contains_key(a)));
+                }
             }
         }
     }
