@@ -25,6 +25,7 @@ external floor_closures_alloc : int -> unit = "bench_floor_closures_alloc"
 external floor_closures_fill : unit -> int = "bench_floor_closures_fill"
 external floor_closures_free : unit -> int = "bench_floor_closures_free"
 external collect_toggle : unit -> unit = "bench_collect_toggle"
+external keep_closure : Gobject.g_closure -> unit = "bench_keep_closure"
 
 (* The baseline (bench/baseline_stubs.c): global root on a malloc'd cell,
    caml_callback_exn from a C marshaller, explicit release. *)
@@ -50,7 +51,16 @@ let rotated r l =
   let n = List.length l in
   List.init n (fun i -> List.nth l ((i + r) mod n))
 
-let chosen = function None -> variants | Some v -> [ v ]
+(* Invoke and emission also measure an owned closure against one the
+   program holds (issue 19, src/owners.rs): "owned" (the program dropped
+   its g_closure value; a GC and a safe point moved the callback into its
+   object's slots) and "unowned" (the program holds it: a strong root). *)
+let chosen = function None -> variants @ [ "unowned"; "owned" ] | Some v -> [ v ]
+
+(* Until the GC has found a dropped g_closure value dead and a safe point
+   has moved its callback to its objects. *)
+let settle_owned () =
+  for _ = 1 to 2 do Gc.full_major (); Gclosure.flush () done
 
 let new_cancellable () : [ `cancellable ] Gobject.obj =
   Gobject.unsafe_create ~classe:"GCancellable" []
@@ -78,19 +88,36 @@ let invoke n reps only =
   let ours_count = ref 0 and base_count = ref 0 in
   let ours = Gobject.Closure.create (fun _ -> incr ours_count) in
   let base = Baseline.closure_new (fun _ -> incr base_count) in
+  let vs = chosen only in
+  (* unowned: a closure the program holds, connected; owned: the same,
+     dropped by the program (C keeps its GClosure* to invoke it). *)
+  let unowned_count = ref 0 and owned_count = ref 0 in
+  let unowned = Gobject.Closure.create (fun _ -> incr unowned_count) in
+  let owner = new_cancellable () in
+  if List.mem "unowned" vs then
+    ignore (Gobject.Signal.connect_by_name owner ~name:"cancelled" ~callback:unowned ~after:false);
+  if List.mem "owned" vs then begin
+    (let c = Gobject.Closure.create (fun _ -> incr owned_count) in
+     keep_closure c;
+     ignore (Gobject.Signal.connect_by_name owner ~name:"cancelled" ~callback:c ~after:false));
+    settle_owned ()
+  end;
   let run v n =
     match v with
     | "ours" -> c_invoke 0 ours obj n
     | "baseline" -> c_invoke 1 base obj n
     | "floor" -> c_invoke 2 () obj n
+    | "unowned" -> c_invoke 0 unowned obj n
+    | "owned" -> c_invoke 3 () obj n
     | v -> die "unknown variant %s" v
   in
   let count = function
     | "ours" -> !ours_count
     | "baseline" -> !base_count
+    | "unowned" -> !unowned_count
+    | "owned" -> !owned_count
     | _ -> floor_count ()
   in
-  let vs = chosen only in
   (* One call each first: checks that the C side reaches the right closure
      (for ours, the GClosure* read from the custom block, see bench_stubs.c). *)
   List.iter
@@ -99,7 +126,8 @@ let invoke n reps only =
       ignore (run v 1);
       if count v <> c0 + 1 then die "invoke %s: the callback did not run" v)
     vs;
-  per_call "invoke" ~calls:"calls" ~counted:"counted" vs run count n reps
+  per_call "invoke" ~calls:"calls" ~counted:"counted" vs run count n reps;
+  ignore (Sys.opaque_identity (unowned, owner))
 
 (* ---- emission ---------------------------------------------------------- *)
 
@@ -117,19 +145,35 @@ let emit n reps only =
     Baseline.release c (* the handler keeps its own reference *)
   end;
   if List.mem "floor" vs then floor_connect o_floor;
+  let unowned_count = ref 0 and owned_count = ref 0 in
+  let o_unowned = new_cancellable () and o_owned = new_cancellable () in
+  let held = Gobject.Closure.create (fun _ -> incr unowned_count) in
+  if List.mem "unowned" vs then
+    ignore (Gobject.Signal.connect_by_name o_unowned ~name:"cancelled" ~after:false ~callback:held);
+  if List.mem "owned" vs then begin
+    ignore
+      (Gobject.Signal.connect_by_name o_owned ~name:"cancelled" ~after:false
+         ~callback:(Gobject.Closure.create (fun _ -> incr owned_count)));
+    settle_owned ()
+  end;
   let run v n =
     match v with
     | "ours" -> c_emit o_ours n
     | "baseline" -> c_emit o_base n
     | "floor" -> c_emit o_floor n
+    | "unowned" -> c_emit o_unowned n
+    | "owned" -> c_emit o_owned n
     | v -> die "unknown variant %s" v
   in
   let count = function
     | "ours" -> !ours_count
     | "baseline" -> !base_count
+    | "unowned" -> !unowned_count
+    | "owned" -> !owned_count
     | _ -> floor_count ()
   in
-  per_call "emit" ~calls:"emissions" ~counted:"calls" vs run count n reps
+  per_call "emit" ~calls:"emissions" ~counted:"calls" vs run count n reps;
+  ignore (Sys.opaque_identity held)
 
 (* ---- lifecycle, memory, drain -------------------------------------------- *)
 

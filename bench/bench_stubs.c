@@ -66,14 +66,28 @@ value bench_floor_count(value unit)
 
 /* ---- invoke: g_closure_invoke in a C loop --------------------------------- */
 
+/* The closure bench_keep_closure kept (one reference of its own). */
+static GClosure *kept_closure;
+
+/* bench_keep_closure c: keeps c's GClosure (a reference), so that C can
+   invoke it once the program has dropped c (an owned closure). */
+value bench_keep_closure(value h)
+{
+  kept_closure = ours_closure_ptr(h);
+  g_closure_ref(kept_closure);
+  return Val_unit;
+}
+
 /* The kind of closure: 0 ours (a Gobject.g_closure), 1 baseline (a baseline
-   handle), 2 floor (a C closure made here; the handle is ignored). */
+   handle), 2 floor (a C closure made here; the handle is ignored), 3 the
+   closure bench_keep_closure kept. */
 static GClosure *closure_of(value kind, value h)
 {
   static GClosure *floor_closure;
   switch (Int_val(kind)) {
   case 0: return ours_closure_ptr(h);
   case 1: return baseline_closure_ptr(h);
+  case 3: return kept_closure;
   default:
     if (floor_closure == NULL) {
       floor_closure = g_cclosure_new(G_CALLBACK(floor_cb), &floor_count, NULL);

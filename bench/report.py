@@ -427,6 +427,21 @@ def main():
       "g_closure_unref of every pure-C closure for the floor.")
     w("")
 
+    if S.values("invoke", "owned") or S.values("emit", "owned"):
+        w("### Owned closures against unowned ones (issue 19)")
+        w("")
+        w("A closure connected through `Gobject.Signal.connect_by_name` is owned by its object once the "
+          "program drops its `g_closure` value (docs/memory.md): its callback is then read through the "
+          "object's ephemeron. *unowned*: the program holds the value (a strong root); *owned*: dropped, "
+          "then a GC and a safe point before measuring. Median (min–max), same processes as above.")
+        w("")
+        w("| figure | unowned | owned | owned / unowned |")
+        w("| --- | ---: | ---: | ---: |")
+        for fig, label in [("invoke", "invoke (g_closure_invoke)"), ("emit", "emission (g_signal_emit_by_name)")]:
+            r = M(fig, "owned") / M(fig, "unowned")
+            w(f"| {label} | {cell(fig, 'unowned', '1')} | {cell(fig, 'owned', '1')} | {r:.2f}× |")
+        w("")
+
     for line in program_section(S):
         w(line)
 

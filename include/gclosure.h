@@ -121,6 +121,57 @@ typedef struct {
    module is not linked) after shutdown; Failure when spec is NULL. */
 GClosure *ocgc_closure_new(value ml_function, const ocgc_marshal_spec *spec);
 
+/* ---- owned closures ----------------------------------------------------- */
+
+/* Makes `closure`, which the binding has just connected to `object` (e.g.
+   g_signal_connect_closure), owned by `object`: its ml_function is no
+   longer rooted on its own, but kept alive while the object is *held*:
+   referenced by anything but `wrapper` (GLib's reference count above 1: a
+   parent widget, a view's model, GTK's toplevel list, C code, another
+   wrapper of the binding), or while `wrapper` is reachable from OCaml by a
+   path that does not go through the object's own handlers. So a handler
+   that captures its own object no longer keeps it alive: when only its
+   handlers reach `wrapper` and nothing else references the object, the
+   object is disposed (g_object_run_dispose, with its handlers' callbacks
+   still alive: its "destroy"-like handlers run, then its handlers are
+   destroyed) and `wrapper` is collected with its last reference, as C
+   would free it. A closure owned by two objects lives while either does.
+
+   `wrapper`: the binding's OCaml value for `object`, as its users hold it
+   (a custom block, or any heap block), whose unreachability means that the
+   binding dropped its last handle of the object through it. It must hold
+   one reference on `object`, released after the wrapper died through
+   ocgc_defer_object_unref (what the binding's finalizer does). Several
+   wrappers of one object, each with its own reference, are fine: each
+   keeps the count above 1. The library registers a Gc.finalise finaliser
+   on the first wrapper it sees for an object, which owns the object's
+   closures while it lives (later calls with another wrapper of the same
+   object join it). The library touches `object` only while that wrapper
+   lives (its reference keeps the object alive).
+
+   When: while the binding's users hold the closure (its OCaml value for
+   it), the callback stays rooted, since they may connect it again later;
+   the move to the objects happens when that value's finalizer releases
+   its reference through ocgc_defer_closure_unref (the next safe point on
+   the main domain after it), for the objects it is then still connected
+   to. A binding that holds no OCaml value for its closures gets no
+   ownership from this call. Only on OCaml's main domain (domain 0): on
+   another, nothing is done and the closure stays rooted as before (OCaml
+   5 never frees the finaliser table of a domain that ends).
+
+   May allocate and run OCaml code (the first call for an object registers
+   its finaliser): CAMLparam the caller's values.
+   Returns 1 if the closure will be owned by `object`, 0 if nothing was
+   done (another domain, a closure already invalidated, or not one made by
+   ocgc_closure_new).
+   Preconditions: external; `object` alive and referenced by `wrapper`;
+   `closure` made by ocgc_closure_new, alive. Nothing is
+   taken from or given to the caller: no reference on `object` or
+   `closure` changes hands.
+   Raises: Gclosure_core.Closed after shutdown; Invalid_argument when
+   `object` or `closure` is NULL or `wrapper` is not a heap block. */
+int ocgc_closure_own(GObject *object, value wrapper, GClosure *closure);
+
 /* ---- deferred release --------------------------------------------------- */
 
 /* For GC finalizers of the binding's custom blocks: each only enqueues

@@ -166,12 +166,17 @@ module Signal = struct
   external emit_ : 'a obj -> string -> Repr.t array -> Repr.t
     = "ml_gobject_signal_emit_by_name"
 
-  (* The object owns the closure from now on (src/owners.rs): a handler
-     that captures its object is collected with it. *)
+  (* The object owns the closure once the program drops its g_closure
+     value (src/owners.rs): a handler that captures its object is
+     collected with it. connect_ notes the object, and returns the id
+     negated when the object has no owner yet (its first connection). *)
   let connect_by_name obj ~name ~callback ~after =
     let id = connect_ obj name callback after in
-    Gclosure_core.own (Obj.repr obj) (Obj.repr callback);
-    id
+    if id >= 0 then id
+    else begin
+      Gclosure_core.own (Obj.repr obj);
+      -id
+    end
 
   let emit_by_name obj ~name ~params =
       Repr.to_get (emit_ obj name (Array.of_list (List.map Repr.of_set params)))

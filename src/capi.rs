@@ -148,6 +148,52 @@ pub unsafe extern "C" fn ocgc_closure_new(callback: Val, spec: *const OcgcMarsha
     }
 }
 
+/// `ocgc_closure_own` (header).
+///
+/// # Safety
+/// Header: external (domain lock held, not in a GC finalizer); `object`
+/// alive and referenced by `wrapper`; `closure` made by `ocgc_closure_new`
+/// and alive.
+#[no_mangle]
+pub unsafe extern "C" fn ocgc_closure_own(object: *mut GObject, wrapper: Val, closure: *mut GClosure) -> c_int {
+    if object.is_null() || closure.is_null() {
+        // SAFETY: domain lock held (precondition); nothing owned here.
+        unsafe { sys::caml_invalid_argument(c"ocgc_closure_own: object or closure is NULL".as_ptr()) };
+        unreachable!()
+    }
+    if !sys::is_block(wrapper) {
+        // SAFETY: as above.
+        unsafe {
+            sys::caml_invalid_argument(c"ocgc_closure_own: the wrapper is not a heap block (an int or constant constructor cannot be watched)".as_ptr())
+        };
+        unreachable!()
+    }
+    let Ok(inside) = lifecycle::enter(Accept::OpenOnly) else {
+        // SAFETY: domain lock held; nothing owned here.
+        unsafe { boundary::raise_closed() }
+    };
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: domain lock held, inside the library, not a finalizer
+        // (precondition); `object`, `closure` and `wrapper` as required.
+        unsafe { crate::owners::own_on_release(object, wrapper, closure) }
+    }));
+    drop(inside);
+    match r {
+        Ok(Ok(done)) => done as c_int,
+        Ok(Err(exn)) => {
+            // SAFETY: domain lock held; the exception is read off its root,
+            // which is dropped before raising (no allocation between).
+            let e = unsafe { exn.get() };
+            drop(exn);
+            // SAFETY: an exception value; every Rust value was dropped.
+            unsafe { sys::caml_raise(e) };
+            unreachable!()
+        }
+        // SAFETY: domain lock held; every Rust value was dropped.
+        Err(_) => unsafe { fail(c"ocgc_closure_own: internal error (Rust panic)") },
+    }
+}
+
 /// `ocgc_invocation_n_params` (header).
 ///
 /// # Safety

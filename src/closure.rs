@@ -29,9 +29,8 @@ use crate::lock;
 use crate::registry::{ClosedError, Key, Registry};
 use crate::safepoint;
 
-/// An OCaml callback's record (`owners`: the callback, held strongly
-/// until the closure is owned by objects) rooted (`crate::root`), as
-/// stored in the registry, with
+/// An OCaml callback rooted (`crate::root`; once the closure is owned by
+/// objects, its record instead: `owners`), as stored in the registry, with
 /// the GClosure that calls it (set right after the closure is made; null
 /// before). The pointer is only used by shutdown's GLib-side invalidation,
 /// while the entry is live: GLib runs the finalize notifier (and usually
@@ -43,6 +42,10 @@ pub struct CallbackRoot {
     pub root: Root,
     /// Its GClosure (for shutdown's GLib-side invalidation).
     pub closure: AtomicPtr<GClosure>,
+    /// The objects it was connected to through the library, for its
+    /// ownership when the program drops its `g_closure` value
+    /// (`owners::Connected`). Written and read under the domain lock.
+    pub connected: crate::owners::Connected,
 }
 
 // SAFETY: the root's value is read only by threads holding a domain lock
@@ -90,14 +93,7 @@ pub(crate) enum Marshal {
 /// # Safety
 /// As [`create`]; for `Marshal::Meta`, `meta` is a marshaller that calls
 /// [`invoke`] and `data` is valid for it for the closure's life.
-pub(crate) unsafe fn create_raw(mut callback: Root, how: Marshal) -> Result<*mut GClosure, ClosedError> {
-    // The root holds the closure's record, which holds the callback
-    // strongly until the closure is owned by an object (`owners`).
-    // SAFETY: domain lock held (precondition); the record is rooted at once.
-    unsafe {
-        let record = crate::owners::gclosure_record_new(callback.get());
-        callback.modify(record);
-    }
+pub(crate) unsafe fn create_raw(callback: Root, how: Marshal) -> Result<*mut GClosure, ClosedError> {
     // SAFETY: the shim makes a plain floating GClosure; its data is set
     // below, before anything can invoke it or call a notifier.
     let c = unsafe { gclosure_shim_closure_new() };
@@ -105,7 +101,7 @@ pub(crate) unsafe fn create_raw(mut callback: Root, how: Marshal) -> Result<*mut
     // invalidation, see `shutdown`).
     // SAFETY: domain lock held (precondition): no unlocked registry read runs.
     let inserted = unsafe {
-        REGISTRY.insert_with(|| lifecycle::is_open().then(|| CallbackRoot { root: callback, closure: AtomicPtr::new(c) }))
+        REGISTRY.insert_with(|| lifecycle::is_open().then(|| CallbackRoot { root: callback, closure: AtomicPtr::new(c), connected: Default::default() }))
     };
     let key = match inserted {
         Ok(key) => key,
@@ -144,6 +140,16 @@ pub(crate) unsafe fn create_raw(mut callback: Root, how: Marshal) -> Result<*mut
 pub(crate) unsafe fn key_of(closure: *mut GClosure) -> Key {
     // SAFETY: precondition: its data is its key.
     unsafe { gclosure_shim_closure_data(closure) as Key }
+}
+
+/// Whether `closure` has the library's own marshaller (a `g_closure` of
+/// `Closure.create`, or the Rust API's), not the C API's or another's.
+///
+/// # Safety
+/// `closure` is a live GClosure.
+pub(crate) unsafe fn has_default_marshal(closure: *mut GClosure) -> bool {
+    // SAFETY: precondition; a field read.
+    (unsafe { gclosure_closure_marshal(closure) }) == marshal as *const () as usize
 }
 
 /// The same closure as a `glib::Closure`, for Rust code.
@@ -337,28 +343,24 @@ pub(crate) unsafe fn invoke<A: ArgvBuilder>(
     } else {
         REGISTRY.with_live(key, read)
     };
-    let Some(record) = record else {
+    let Some(v) = record else {
         return; // invalidated or released: do nothing, result stays default
     };
-    // SAFETY: the root holds a record (`create_raw`), a block of two fields.
-    let strong = unsafe { *sys::field(record, 0) };
-    let res = if strong != sys::UNIT {
+    // The root holds the callback (a function: its tag is not 0), or,
+    // once the closure is owned, its record (`owners`, tag 0), through
+    // which the callback is read with no allocation and no OCaml code.
+    // SAFETY: domain lock held; `v` is a block (no allocation since).
+    let f = if unsafe { sys::tag_val(v) } != 0 { v } else { unsafe { crate::owners::gclosure_record_get(v) } };
+    if f == sys::UNIT {
+        return; // nothing keeps the callback any more: do nothing
+    }
+    let res = {
         // OCaml code runs: not inside the library meanwhile. Coming back
         // parks this thread if the exit began (it would return into OCaml).
         let _in_ocaml = lifecycle::suspend_for_callback();
-        // SAFETY: domain lock held; `strong` is an `argv -> unit` function
-        // (create's precondition) and the argv a live value.
-        unsafe { sys::caml_callback_exn(strong, A::get(&held)) }
-    } else {
-        // Owned (`owners`): the callback is read through the record's
-        // ephemerons, with no allocation and no OCaml code.
-        // SAFETY: domain lock held; `record` is valid (no allocation since).
-        let f = unsafe { crate::owners::gclosure_record_get(record) };
-        if f == sys::UNIT {
-            return; // nothing keeps the callback any more: do nothing
-        }
-        let _in_ocaml = lifecycle::suspend_for_callback();
-        // SAFETY: as above; `f` read with no allocation since.
+        // SAFETY: domain lock held; `f` is an `argv -> unit` function
+        // (create's precondition), read with no allocation since, and the
+        // argv a live value.
         unsafe { sys::caml_callback_exn(f, A::get(&held)) }
     };
     // Past this point a thread that came from GLib without the lock may
@@ -396,6 +398,8 @@ extern "C" {
     /// A reference on `closure` unless its count is 0 (being finalized).
     pub(crate) fn gclosure_shim_closure_try_ref(closure: *mut GClosure) -> std::ffi::c_int;
     fn gclosure_shim_closure_new() -> *mut GClosure;
+    /// The closure's `marshal` field, as an address (0: none).
+    fn gclosure_closure_marshal(closure: *mut GClosure) -> usize;
     fn gclosure_shim_closure_data(closure: *mut GClosure) -> gpointer;
     fn gclosure_shim_closure_set_data(closure: *mut GClosure, data: gpointer);
     fn gclosure_shim_closure_adopt(closure: *mut GClosure);

@@ -110,6 +110,9 @@ pub unsafe fn release_closures() -> usize {
             // SAFETY: domain lock held, not in a finalizer (precondition);
             // a handle's closure is ours, alive (this reference).
             unsafe { crate::owners::handle_released(c.0) };
+        } else {
+            // SAFETY: as above; any closure, alive (this reference).
+            unsafe { crate::owners::closure_released(c.0) };
         }
         // SAFETY: each owns one reference (pushed by its handle's finalizer).
         unsafe { glib::gobject_ffi::g_closure_unref(c.0) };

@@ -2,15 +2,23 @@
    needs the runtime's internal headers (the GC's root-scanning hook, the
    ephemeron layout), which differ between OCaml 4.14 and 5.
 
-   A closure's registry root holds a *record*, a block of two fields:
+   A closure's registry root holds its callback (a function: tag 247 or
+   249) until objects own it, then a *record* (tag 0), a block of two
+   fields:
      0: the callback, while the closure is not owned by an object, or the
         program still holds its g_closure value; else ()
-     1: a list of ephemerons whose data is the callback, one keyed by each
-        object the closure is owned by (that object's OCaml wrapper).
-   The callback is alive while field 0 holds it or any of those keys is.
+     1: its owners: a chain of links [| owner ephemeron; slot; next |]
+        ending in Val_emptylist.
+   An object that owns closures has one *owner ephemeron*, rooted by Rust:
+   key: its OCaml wrapper; data: its *slots*, a block of two fields
+     0: an array whose cell i holds the callback of the closure whose link
+        names slot i, or, for a free cell, the next free cell (an int);
+     1: the first free cell (an int, -1 for none).
+   An owned callback is alive while field 0 holds it or the wrapper of an
+   object whose slots hold it is. Only the main domain writes slots
+   (owners.rs, on_main); any domain's marshaller reads them.
 
-   An object that owns closures has one *owner ephemeron* (key: its
-   wrapper, no data), rooted by Rust, and a Gc.finalise finaliser on that
+   Each owning object also has a Gc.finalise finaliser on its
    wrapper. When the wrapper is unreachable but for the ephemerons, the GC
    resurrects it with everything it reaches (the ephemerons' data too) and
    the finaliser decides, with the domain lock held and outside the GC:
@@ -141,7 +149,8 @@ void gclosure_owners_install_hook(void)
 
 /* ---- records ------------------------------------------------------------ */
 
-/* A new record whose callback is `cb` (held strongly). */
+/* A new record whose callback is `cb` (held strongly): made when a closure
+   gets its first owner (owners.rs, add_owner). */
 value gclosure_record_new(value cb)
 {
   CAMLparam1(cb);
@@ -192,11 +201,81 @@ static value ephe_data(value e)
 value gclosure_record_get(value r)
 {
   if (Field(r, 0) != Val_unit) return Field(r, 0);
-  for (value l = Field(r, 1); l != Val_emptylist; l = Field(l, 1)) {
-    value cb = ephe_data(Field(l, 0));
-    if (cb != Val_unit) return cb;
+  for (value l = Field(r, 1); l != Val_emptylist; l = Field(l, 2)) {
+    value slots = ephe_data(Field(l, 0));
+    if (slots == Val_unit) continue;
+    /* The slots block is kept through this cycle (ephe_data): under the
+       snapshot-at-the-beginning marking of OCaml 5 (and 4.14's), all it
+       holds is marked too, or darkened when overwritten. */
+    value cb = Field(Field(slots, 0), Long_val(Field(l, 1)));
+    if (Is_block(cb)) return cb;
   }
   return Val_unit;
+}
+
+/* Adds the callback of record `r` to the slots of owner ephemeron `eph`,
+   and the link to `r`'s owners; 1 if done (or `eph` owns it already), 0
+   when `eph` has no slots (its wrapper is dead) or `r` no callback.
+   Main domain only (the one writer of slots); allocates (a slot array that
+   grows, a link), never runs OCaml code: allocations from C run no
+   finaliser, signal handler or memprof callback. */
+int gclosure_record_add_owner(value r, value eph)
+{
+  CAMLparam2(r, eph);
+  CAMLlocal4(cb, slots, cells, grown);
+  for (value l = Field(r, 1); l != Val_emptylist; l = Field(l, 2))
+    if (Field(l, 0) == eph) CAMLreturnT(int, 1);
+  cb = gclosure_record_get(r);
+  if (cb == Val_unit) CAMLreturnT(int, 0);
+  slots = ephe_data(eph);
+  if (slots == Val_unit) CAMLreturnT(int, 0);
+  intnat i = Long_val(Field(slots, 1));
+  if (i < 0) {
+    /* No free cell: twice the cells (at least 4), the new ones chained. */
+    cells = Field(slots, 0);
+    mlsize_t n = Wosize_val(cells), m = n < 2 ? 4 : 2 * n;
+    grown = caml_alloc(m, 0);
+    for (mlsize_t k = 0; k < m; k++)
+      caml_modify(&Field(grown, k),
+                  k < n ? Field(cells, k) : Val_long(k + 1 < m ? (intnat)k + 1 : -1));
+    caml_modify(&Field(slots, 0), grown);
+    i = (intnat)n;
+  }
+  cells = Field(slots, 0);
+  caml_modify(&Field(slots, 1), Field(cells, i));
+  caml_modify(&Field(cells, i), cb);
+  value link = caml_alloc_small(3, 0);
+  Field(link, 0) = eph;
+  Field(link, 1) = Val_long(i);
+  Field(link, 2) = Field(r, 1);
+  caml_modify(&Field(r, 1), link);
+  CAMLreturnT(int, 1);
+}
+
+/* Frees the slots of record `r` in its owners' tables (its root is being
+   released). Main domain only; no allocation. */
+void gclosure_record_release(value r)
+{
+  for (value l = Field(r, 1); l != Val_emptylist; l = Field(l, 2)) {
+    value slots = ephe_data(Field(l, 0));
+    if (slots == Val_unit) continue;
+    value i = Field(l, 1);
+    caml_modify(&Field(Field(slots, 0), Long_val(i)), Field(slots, 1));
+    caml_modify(&Field(slots, 1), i);
+  }
+}
+
+/* The `marshal` field of closure `c` (a bitfield struct's neighbour, read
+   here: gtk-rs does not expose it). */
+uintptr_t gclosure_closure_marshal(GClosure *c)
+{
+  return (uintptr_t)c->marshal;
+}
+
+/* GLib's reference count of closure `c`. */
+unsigned gclosure_closure_refcount(GClosure *c)
+{
+  return c->ref_count;
 }
 
 /* Whether the key of one-key ephemeron `eph` is alive (no allocation). */
@@ -217,11 +296,20 @@ int gclosure_ephe_key_is(value eph, value v)
   return k == v;
 }
 
-/* Registers `on_unreachable` as `w`'s finaliser (Gc.finalise), again: it
-   was resurrected for that call, and something else holds its object. */
-void gclosure_refinalise(value w, const value *on_unreachable)
+/* Registers `fin` as `w`'s finaliser (Gc.finalise), again: it was
+   resurrected for that call, and something else holds its object. */
+void gclosure_refinalise(value w, value fin)
 {
-  caml_final_register(*on_unreachable, w);
+  caml_final_register(fin, w);
+}
+
+extern GObject *gclosure_obj_gobject(value v);
+
+/* Gclosure_core.obj_addr ([@@noalloc]): the address of the object of `obj`
+   block `w`, as an OCaml int. */
+value ml_gclosure_obj_addr(value w)
+{
+  return Val_long((intnat)gclosure_obj_gobject(w));
 }
 
 /* Gclosure_core.on_main_domain ([@@noalloc]): whether the calling domain

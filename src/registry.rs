@@ -262,6 +262,25 @@ impl<P> Registry<P> {
         Self::live_in(unsafe { self.shared() }, key, f)
     }
 
+    /// Runs `f` on the payload of a live entry, mutably, under the write
+    /// lock (`f` must be short, must not call back into the registry, and
+    /// must not allocate in the OCaml heap).
+    ///
+    /// # Safety
+    /// As [`insert_with`](Self::insert_with): no unlocked read meanwhile
+    /// (the caller holds a domain lock).
+    pub unsafe fn with_live_mut<R>(&self, key: Key, f: impl FnOnce(&mut P) -> R) -> Option<R> {
+        let _w = self.write_lock();
+        // SAFETY: write lock held, and no unlocked reader (precondition).
+        let s = unsafe { &mut *self.slots.get() };
+        let (index, generation) = split(key);
+        let slot = s.slots.get_mut(index)?;
+        if slot.generation != generation || slot.state.load(Ordering::Acquire) != LIVE {
+            return None;
+        }
+        slot.payload.as_mut().map(f)
+    }
+
     #[inline(always)]
     fn live_in<R>(s: &Slots<P>, key: Key, f: impl FnOnce(&P) -> R) -> Option<R> {
         let (index, generation) = split(key);

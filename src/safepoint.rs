@@ -27,8 +27,9 @@ pub unsafe fn at_entry() {
         // SAFETY: forwarded precondition.
         unsafe { deferred::release_closures() };
         // SAFETY: domain lock held (precondition): no unlocked registry read
-        // runs. Each root is deleted with the domain lock held.
-        unsafe { REGISTRY.drain_with(drop) };
+        // runs. Each root is deleted with the domain lock held (its slots
+        // in its owners' tables freed first: `owners::release_root`).
+        unsafe { REGISTRY.drain_with(|p| crate::owners::release_root(p)) };
     }
 }
 
@@ -65,8 +66,11 @@ pub unsafe fn flush() {
         // SAFETY: forwarded precondition.
         let refs = unsafe { deferred::release_all() };
         // SAFETY: as in `at_entry`.
-        let n = unsafe { REGISTRY.drain_with(drop) };
-        if windows == 0 && refs == 0 && n == 0 && !REGISTRY.has_queued() && !deferred::has_queued() {
+        let n = unsafe { REGISTRY.drain_with(|p| crate::owners::release_root(p)) };
+        // Ownership moves the releases above queued (main domain only).
+        // SAFETY: forwarded precondition.
+        let moved = unsafe { crate::owners::maintain() };
+        if windows == 0 && refs == 0 && n == 0 && moved == 0 && !REGISTRY.has_queued() && !deferred::has_queued() {
             break;
         }
     }

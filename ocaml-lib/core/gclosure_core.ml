@@ -84,75 +84,52 @@ let () =
 (* ---- Owned closures (src/owners.rs) ------------------------------------
 
    A closure connected to an object is kept by that object, not by a global
-   root. Its registry root holds this record: [strong] is the callback
-   while the closure is not owned, or while the program still holds its
-   g_closure value (its handle's finalizer clears it); [owned] lists
-   ephemerons whose data is the callback, keyed by each owning object's
-   wrapper. The ephemerons are made here, in OCaml: the runtime's C
-   functions that make or read them run pending signal handlers and
-   finalisers, which the Rust side must not. *)
+   root. Each owning object has one owner ephemeron, keyed by its wrapper,
+   whose data is its slots: the callbacks it owns (src/owners_gc.c). The
+   ephemeron is made here, in OCaml: the runtime's C functions that make
+   one run pending signal handlers and finalisers, which the Rust side
+   must not. Everything else (noting a connection, moving a callback into
+   its owners' slots when the program drops its g_closure value, freeing
+   slots) is the Rust and C side's, with no OCaml allocation per
+   connection. *)
 
-type record = { mutable strong : Obj.t; mutable owned : Obj.Ephemeron.t list }
+type slots = { mutable cells : Obj.t array; mutable free : int }
 
-external record_of : Obj.t -> record option = "ml_gclosure_record_of"
-external owner_get : Obj.t -> Obj.Ephemeron.t option = "ml_gclosure_owner_get"
-external owner_set : Obj.t -> Obj.Ephemeron.t -> unit = "ml_gclosure_owner_set"
-external owner_unreachable : Obj.t -> unit = "ml_gclosure_owner_unreachable"
+external obj_addr : Obj.t -> int = "ml_gclosure_obj_addr" [@@noalloc]
+external owner_set : int -> Obj.Ephemeron.t -> Obj.t -> unit = "ml_gclosure_owner_set"
+external owner_unreachable : int -> Obj.t -> unit = "ml_gclosure_owner_unreachable"
 external on_main_domain : unit -> bool = "ml_gclosure_on_main_domain" [@@noalloc]
 
-(* The finaliser of an owning object's wrapper: the GC found the wrapper
-   unreachable but for the object's own handlers, and keeps it (and them)
-   for this call. The Rust side decides: disposed if nothing else holds
-   the object, else watched again. *)
-let on_unreachable w =
-  (* A finaliser runs at any allocation, the exit's included: it never
-     raises (the thread running the exit gets Closed from the library). *)
-  try owner_unreachable w with _ -> ()
-let () = Callback.register "gclosure.owner_unreachable" on_unreachable
+(* [new_owner w addr]: the object at address [addr] (an int), whose wrapper
+   is [w] (any heap block whose death means its holder dropped its last
+   handle of the object), owns the closures connected to it from now on.
+   The wrapper gets a finaliser: the GC found it unreachable but for the
+   object's own handlers, and keeps it (and them) for that call; the Rust
+   side decides: disposed if nothing else holds the object, else watched
+   again (with the same function, which it keeps).
 
-let unit_repr = Obj.repr ()
+   Only on the main domain: ownership needs Gc.finalise finalisers, and
+   OCaml 5 does not free the finaliser table of a domain that ends (its
+   adoption copies the entries and frees only the header:
+   adopt_orphaned_work in runtime/major_gc.c, 5.3.0 and 5.4.1), about 1.6
+   KB per short-lived domain here. A closure connected on another domain
+   keeps its strong root, as before. *)
+let new_owner (w : Obj.t) (addr : int) =
+  if on_main_domain () then begin
+    let e = Obj.Ephemeron.create 1 in
+    Obj.Ephemeron.set_key e 0 w;
+    Obj.Ephemeron.set_data e (Obj.repr { cells = [||]; free = -1 });
+    (* A finaliser runs at any allocation, the exit's included: it never
+       raises (the thread running the exit gets Closed from the library). *)
+    let fin w = try owner_unreachable addr w with _ -> () in
+    (* First: it raises Invalid_argument for a block out of the heap
+       (ocgc_closure_own's wrapper), and then nothing is recorded. *)
+    Gc.finalise fin w;
+    owner_set addr e (Obj.repr fin)
+  end
 
-let rec find_data = function
-  | [] -> None
-  | e :: rest -> (
-      match Obj.Ephemeron.get_data e with Some d -> Some d | None -> find_data rest)
+let () = Callback.register "gclosure.new_owner" new_owner
 
-(* [own w closure]: the closure (a g_closure value) is owned by the object
-   whose wrapper is [w]. The program holds the g_closure value, which keeps
-   the callback strongly until its finalizer lets go (src/owners.rs,
-   handle_released). *)
-let own (w : Obj.t) (closure : Obj.t) =
-  (* Only on the main domain: ownership needs Gc.finalise finalisers, and
-     OCaml 5 does not free the finaliser table of a domain that ends (its
-     adoption copies the entries and frees only the header:
-     adopt_orphaned_work in runtime/major_gc.c, 5.3.0 and 5.4.1), about
-     1.6 KB per short-lived domain here. A closure connected on another
-     domain keeps its strong root, as before. *)
-  if not (on_main_domain ()) then ()
-  else
-  match record_of closure with
-  | None -> ()
-  | Some r -> (
-      let cb = if r.strong != unit_repr then Some r.strong else find_data r.owned in
-      match cb with
-      | None -> ()
-      | Some cb ->
-          let new_owner () =
-            (* this wrapper, watched by its finaliser *)
-            let e = Obj.Ephemeron.create 1 in
-            Obj.Ephemeron.set_key e 0 w;
-            owner_set w e;
-            Gc.finalise on_unreachable w;
-            w
-          in
-          let key =
-            match owner_get w with
-            | Some e -> (
-                match Obj.Ephemeron.get_key e 0 with Some k -> k | None -> new_owner ())
-            | None -> new_owner ()
-          in
-          let e = Obj.Ephemeron.create 1 in
-          Obj.Ephemeron.set_key e 0 key;
-          Obj.Ephemeron.set_data e cb;
-          r.owned <- e :: r.owned)
-
+(* After the first connection to the object of [obj] block [w]: it owns
+   closures from now on. *)
+let own (w : Obj.t) = new_owner w (obj_addr w)

@@ -92,7 +92,7 @@ val glib_version : unit -> string
 
 (**/**)
 
-(** Internal: makes [closure] (a g_closure value the program holds) owned
-    by the object whose wrapper is [w] (src/owners.rs). Called by
-    [Gobject.Signal.connect_by_name]. *)
-val own : Obj.t -> Obj.t -> unit
+(** Internal: after the first connection of a closure to the object of
+    [w] (an [obj] block), gives the object an owner (src/owners.rs).
+    Called by [Gobject.Signal.connect_by_name]. *)
+val own : Obj.t -> unit

@@ -15,7 +15,8 @@ const STATIC_SCOPE: glib::ffi::GType = 1;
 externals! {
     /// `Gobject.Signal.connect_by_name`. Its body runs no OCaml code (GLib's
     /// connect calls none), so object, name and closure are only borrowed.
-    /// (The OCaml side then makes the object own the closure: `owners`.)
+    /// (It notes the object for the closure's ownership, `owners`, and
+    /// returns the handler id negated when the object needs an owner.)
     fn ml_gobject_signal_connect_by_name("Gobject.Signal.connect_by_name")
         (o: Borrowed<GObject>, name: BorrowedBytes, callback: Borrowed<GClosure>, after: bool) -> isize {
         let (id, detail) = crate::signals::parse_bytes(F, o.class(), &name)?;
@@ -23,6 +24,14 @@ externals! {
         // nothing drops during this body); `id` and `detail` are valid for
         // the object's class (parsed above).
         let h = unsafe { gobj::g_signal_connect_closure_by_id(o.ptr() as *mut _, id, detail, callback.ptr(), after as i32) };
+        // SAFETY: an external: domain lock held, not in a GC finalizer; a
+        // g_closure value holds a closure made by `Closure.create`, alive
+        // for the body, as is the object.
+        if h != 0 && unsafe { crate::owners::note_connected(callback.ptr(), o.ptr()) } {
+            // The object has no owner yet: the OCaml side makes one
+            // (`Gobject.Signal.connect_by_name`), told by the sign.
+            return Ok(-(h as isize));
+        }
         Ok(h as isize)
     }
 

@@ -5,6 +5,7 @@
 /* Without OCaml 4.14's compatibility macros (its `callback` is one). */
 #define CAML_NAME_SPACE
 #include <gclosure.h>
+#include <gio/gio.h>
 #include <caml/alloc.h>
 #include <caml/callback.h>
 #include <caml/custom.h>
@@ -241,4 +242,72 @@ value capi_counters(value unit)
   Store_field(r, 4, Val_int(finishes));
   Store_field(r, 5, Val_int(deferred_calls));
   CAMLreturn(r);
+}
+
+/* ---- owned closures (ocgc_closure_own) ---- */
+
+/* GCancellables in binding-style wrappers (object_ops: one reference each,
+   released through ocgc_defer_object_unref), counted apart. */
+static int cancellables_alive;
+static GObject *kept;
+
+static void cancellable_gone(gpointer data, GObject *where)
+{
+  (void)data; (void)where;
+  cancellables_alive--;
+}
+
+value capi_cancellable_new(value unit)
+{
+  CAMLparam1(unit);
+  CAMLlocal1(v);
+  GObject *o = G_OBJECT(g_cancellable_new());
+  cancellables_alive++;
+  g_object_weak_ref(o, cancellable_gone, NULL);
+  v = caml_alloc_custom(&object_ops, sizeof(GObject *), 0, 1);
+  Object_val(v) = o;
+  CAMLreturn(v);
+}
+
+value capi_cancellables_alive(value unit) { (void)unit; return Val_int(cancellables_alive); }
+
+/* As the binding's connect would: g_signal_connect_closure on the wrapper's
+   object, then, if [own], the closure owned by the object through its
+   wrapper. */
+value capi_connect(value obj, value name, value closure, value own)
+{
+  CAMLparam4(obj, name, closure, own);
+  gulong id = g_signal_connect_closure(Object_val(obj), String_val(name), Closure_val(closure), FALSE);
+  if (Bool_val(own)) ocgc_closure_own(Object_val(obj), obj, Closure_val(closure)); /* may raise */
+  CAMLreturn(Val_long(id));
+}
+
+/* ocgc_closure_own with an int as the wrapper (refused). */
+value capi_own_with_int(value obj, value closure)
+{
+  CAMLparam2(obj, closure);
+  ocgc_closure_own(Object_val(obj), Val_int(0), Closure_val(closure));
+  CAMLreturn(Val_unit);
+}
+
+/* C keeps a reference of its own on a wrapper's object (a container's). */
+value capi_keep(value obj)
+{
+  kept = g_object_ref(Object_val(obj));
+  return Val_unit;
+}
+
+value capi_kept_cancel(value unit)
+{
+  CAMLparam1(unit);
+  g_cancellable_cancel(G_CANCELLABLE(kept));
+  CAMLreturn(Val_unit);
+}
+
+value capi_kept_release(value unit)
+{
+  (void)unit;
+  g_object_unref(kept);
+  kept = NULL;
+  return Val_unit;
 }

@@ -21,6 +21,13 @@ external shutdown : unit -> unit = "capi_shutdown"
 external is_closed : unit -> bool = "capi_is_closed"
 
 external counters : unit -> int * int * int * int * int * int = "capi_counters"
+external cancellable_new : unit -> obj = "capi_cancellable_new"
+external cancellables_alive : unit -> int = "capi_cancellables_alive"
+external connect : obj -> string -> closure -> bool -> int = "capi_connect"
+external own_with_int : obj -> closure -> unit = "capi_own_with_int"
+external keep : obj -> unit = "capi_keep"
+external kept_cancel : unit -> unit = "capi_kept_cancel"
+external kept_release : unit -> unit = "capi_kept_release"
 
 let failed = ref 0
 let passed = ref 0
@@ -97,6 +104,41 @@ let () =
   check "the registry: no root left but the 5 live closures"
     (s.live = 5 && s.pending_release = 0);
   ignore (Sys.opaque_identity (c, c2, c3, inner, outer));
+  (* Owned closures (ocgc_closure_own): a handler that captures its own
+     object's wrapper (a binding-style custom block holding one reference).
+     The control, without the call: the callback's root keeps the wrapper,
+     and so the object, until shutdown. *)
+  let rounds = 200 in
+  let self_capturing own =
+    let a0 = cancellables_alive () in
+    for _ = 1 to rounds do
+      let o = cancellable_new () in
+      let c = closure_new (fun _ -> ignore (Sys.opaque_identity o)) in
+      ignore (connect o "cancelled" c own)
+    done;
+    collect (); collect (); collect ();
+    cancellables_alive () - a0
+  in
+  let left = self_capturing false in
+  check (Printf.sprintf "control, not owned: %d of %d self-capturing objects stay" left rounds) (left = rounds);
+  let left = self_capturing true in
+  check (Printf.sprintf "owned (ocgc_closure_own): %d of %d self-capturing objects stay" left rounds) (left = 0);
+  let ran = ref 0 in
+  (let o = cancellable_new () in
+   let c = closure_new (fun _ -> incr ran; ignore (Sys.opaque_identity o)) in
+   ignore (connect o "cancelled" c true);
+   keep o);
+  collect (); collect (); collect ();
+  kept_cancel ();
+  check "an owned handler of an object C holds runs after GCs (emitted from C)" (!ran = 1);
+  let a0 = cancellables_alive () in
+  kept_release ();
+  collect (); collect (); collect ();
+  check "and the object goes once C lets go" (cancellables_alive () = a0 - 1);
+  check "ocgc_closure_own refuses an int as the wrapper (Invalid_argument)"
+    (let o = cancellable_new () in
+     let c = closure_new (fun _ -> ()) in
+     match own_with_int o c with () -> false | exception Invalid_argument _ -> true);
   (* Shutdown: closures do nothing, creation raises Closed. *)
   check "open before shutdown" (not (is_closed ()));
   let ran = ref false in
