@@ -134,3 +134,64 @@ lg_lay_workspace() {
   [ -d "$LG_INTEG_DIR/repro" ] && cp -r "$LG_INTEG_DIR/repro" "$ws/extra/repro"
   return 0
 }
+
+# "ours": builds this repository's dune package and installs it into
+# $LG_CACHE/gclosure-prefix-ocaml$1 ($1 the OCaml version), then puts it on
+# OCAMLPATH for the workspace's build (gclosure.core and its gclosure.h).
+lg_install_gclosure() {
+  local prefix=$LG_CACHE/gclosure-prefix-ocaml$1
+  lg_say "installing this library (gclosure, gclosure.core) into $prefix"
+  ( cd "$LG_REPO_ROOT" && nice dune build @install 2>&1 | tail -n 20 &&
+      dune install --prefix "$prefix" gclosure >/dev/null 2>&1 ) || lg_die "dune build/install of gclosure failed"
+  [ -f "$prefix/lib/gclosure/core/gclosure.h" ] || lg_die "gclosure.h is not installed in $prefix"
+  export OCAMLPATH=$prefix/lib${OCAMLPATH:+:$OCAMLPATH}
+}
+
+# The -D renames of the "ours" build (workspace/glue/lablgtk_glue.c says
+# what each one moves, and why g_value_unset is not among them).
+LG_GLUE_RENAMES=(
+  -Dml_g_closure_new=lg_stock_ml_g_closure_new
+  -Dg_closure_unref=ocgc_defer_closure_unref
+  -Dg_boxed_free=ocgc_defer_boxed_free
+  -Dg_queue_push_head=lg_glue_queue_push_head
+  -Dgdk_event_free=lg_glue_gdk_event_free
+  -Dgtk_tree_row_reference_free=lg_glue_gtk_tree_row_reference_free
+  -Dg_io_channel_unref=lg_glue_g_io_channel_unref
+  -Dcaml_alloc_custom=lg_glue_alloc_custom
+)
+
+# Build-time change 2 ("ours"): lablgtk's src/dune, in the workspace copy:
+# our glue file joins its c_names, the renames above join its c_flags, and
+# gclosure.core joins its libraries. Each renamed GLib call must appear
+# exactly where the glue expects it (counted here), else the build stops.
+lg_patch_for_glue() {
+  local src=$1/src
+  local expect="ml_gobject.c:g_closure_unref:2 ml_gobject.c:g_boxed_free:1 ml_gobject.c:g_queue_push_head:1
+    ml_gdk.c:gdk_event_free:1 ml_gtktree.c:gtk_tree_row_reference_free:1 ml_glib.c:g_io_channel_unref:2
+    ml_gobject.c:ml_g_closure_new:1"
+  local e f n want total
+  for e in $expect; do
+    f=${e%%:*}; n=${e#*:}; want=${n#*:}; n=${n%%:*}
+    [ "$(grep -c "$n" "$src/$f")" = "$want" ] || lg_die "glue patch: $f does not call $n $want time(s) as expected"
+    total=$(cat "$src"/*.c "$src"/*.h | grep -c "$n")
+    [ "$total" = "$want" ] || lg_die "glue patch: $n appears outside $f ($total uses in all)"
+  done
+  grep -q '"GValue/2.0/", ml_final_GValue' "$src/ml_gobject.c" || lg_die "glue patch: lablgtk's GValue operations are not the ones expected"
+  cp "$LG_INTEG_DIR/workspace/glue/lablgtk_glue.c" "$src/"
+  python3 - "$src/dune" "${LG_GLUE_RENAMES[@]}" <<'PY' || lg_die "glue patch: lablgtk's src/dune is not the one expected"
+import sys
+p, defs = sys.argv[1], sys.argv[2:]
+s = open(p).read()
+edits = [
+    ("   ml_gtkstock ml_gtkrange ml_gtkassistant\n", "   ml_gtkstock ml_gtkrange ml_gtkassistant lablgtk_glue\n"),
+    ("(:include cflag-extraflags.sexp) -Wno-deprecated-declarations)",
+     "(:include cflag-extraflags.sexp) -Wno-deprecated-declarations " + " ".join(defs) + ")"),
+    (" (libraries threads cairo2))", " (libraries threads cairo2 gclosure.core))"),
+]
+for old, new in edits:
+    if s.count(old) != 1:
+        sys.exit("no single %r" % old)
+    s = s.replace(old, new)
+open(p, "w").write(s)
+PY
+}

@@ -3,7 +3,8 @@
 #   1. the scripted app (workspace/extra/app/app.ml: a button, a text entry,
 #      a GTree.list_store with a caml column): 5 rows added through the
 #      button's "clicked" handler and read back through the caml column,
-#      with a screenshot of its window.
+#      with a screenshot of its window;
+#   2. ours: its programs link no GTK 4, and the glue is linked in.
 #
 #   integrations/lablgtk3/test.sh [stock|ours]
 #
@@ -69,6 +70,15 @@ png_ok() {
   [ "$w" -ge 200 ] && [ "$h" -ge 80 ]
 }
 check "app: the screenshot of its window is a PNG of at least 200x80" png_ok
+
+# ---- 2. what "ours" links ------------------------------------------------------
+if [ "$variant" = ours ]; then
+  app=$bin/app/app.exe
+  check "ours: the app links no GTK 4 (readelf: $(readelf -d "$app" | grep -c NEEDED) libraries needed)" \
+    bash -c "! readelf -d '$app' | grep -q 'libgtk-4'"
+  check "ours: the app's closures and GValue blocks go through the glue and the C API (nm: ocgc_closure_new, lg_glue_alloc_custom)" \
+    bash -c "nm '$app' | grep -q ' T ocgc_closure_new' && nm '$app' | grep -q ' T lg_glue_alloc_custom'"
+fi
 
 echo "lablgtk3 part ($variant) took $((SECONDS - t_all)) s"
 finish
