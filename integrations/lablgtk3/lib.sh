@@ -157,33 +157,40 @@ LG_GLUE_RENAMES=(
   -Dgdk_event_free=lg_glue_gdk_event_free
   -Dgtk_tree_row_reference_free=lg_glue_gtk_tree_row_reference_free
   -Dg_io_channel_unref=lg_glue_g_io_channel_unref
+  -Dg_log_set_handler=lg_glue_log_set_handler
   -Dcaml_alloc_custom=lg_glue_alloc_custom
 )
 
 # Build-time change 2 ("ours"): lablgtk's src/dune, in the workspace copy:
-# our glue file joins its c_names, the renames above join its c_flags, and
+# our glue file joins its c_names, wrappers.c is compiled through
+# lablgtk_wrappers_glue.c instead of by itself, the renames above join its c_flags, and
 # gclosure.core joins its libraries. Each renamed GLib call must appear
 # exactly where the glue expects it (counted here), else the build stops.
 lg_patch_for_glue() {
   local src=$1/src
   local expect="ml_gobject.c:g_closure_unref:2 ml_gobject.c:g_boxed_free:1 ml_gobject.c:g_queue_push_head:1
     ml_gdk.c:gdk_event_free:1 ml_gtktree.c:gtk_tree_row_reference_free:1 ml_glib.c:g_io_channel_unref:2
-    ml_gobject.c:ml_g_closure_new:1"
+    ml_gobject.c:ml_g_closure_new:1 ml_glib.c:g_log_set_handler:1"
   local e f n want total
   for e in $expect; do
     f=${e%%:*}; n=${e#*:}; want=${n#*:}; n=${n%%:*}
-    [ "$(grep -c "$n" "$src/$f")" = "$want" ] || lg_die "glue patch: $f does not call $n $want time(s) as expected"
-    total=$(cat "$src"/*.c "$src"/*.h | grep -c "$n")
+    [ "$(grep -cw "$n" "$src/$f")" = "$want" ] || lg_die "glue patch: $f does not call $n $want time(s) as expected"
+    total=$(cat "$src"/*.c "$src"/*.h | grep -cw "$n")
     [ "$total" = "$want" ] || lg_die "glue patch: $n appears outside $f ($total uses in all)"
   done
   grep -q '"GValue/2.0/", ml_final_GValue' "$src/ml_gobject.c" || lg_die "glue patch: lablgtk's GValue operations are not the ones expected"
+  grep -q '^CAMLprim value \*ml_global_root_new (value v)$' "$src/wrappers.c" &&
+    grep -q '^CAMLexport void ml_global_root_destroy (void \*data)$' "$src/wrappers.c" ||
+    lg_die "glue patch: wrappers.c's ml_global_root_new/_destroy are not the ones expected"
   cp "$LG_INTEG_DIR/workspace/glue/lablgtk_glue.c" "$src/"
+  cat "$LG_INTEG_DIR/workspace/glue/lablgtk_wrappers_glue.c" "$src/wrappers.c" >"$src/lablgtk_wrappers_glue.c"
   python3 - "$src/dune" "${LG_GLUE_RENAMES[@]}" <<'PY' || lg_die "glue patch: lablgtk's src/dune is not the one expected"
 import sys
 p, defs = sys.argv[1], sys.argv[2:]
 s = open(p).read()
 edits = [
     ("   ml_gtkstock ml_gtkrange ml_gtkassistant\n", "   ml_gtkstock ml_gtkrange ml_gtkassistant lablgtk_glue\n"),
+    (" (c_names\n   wrappers\n", " (c_names\n   lablgtk_wrappers_glue\n"),
     ("(:include cflag-extraflags.sexp) -Wno-deprecated-declarations)",
      "(:include cflag-extraflags.sexp) -Wno-deprecated-declarations " + " ".join(defs) + ")"),
     (" (libraries threads cairo2))", " (libraries threads cairo2 gclosure.core))"),

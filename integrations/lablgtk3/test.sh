@@ -4,7 +4,15 @@
 #      a GTree.list_store with a caml column): 5 rows added through the
 #      button's "clicked" handler and read back through the caml column,
 #      with a screenshot of its window;
-#   2. ours: its programs link no GTK 4, and the glue is linked in.
+#   2. five of lablgtk's own examples (tree_model, custom_list_generic,
+#      progressbar, tooltip, combobox), unchanged, driven to their end;
+#   3. ours: its programs link no GTK 4, and the glue is linked in;
+#   4. reproducers (repro/): caml columns read under s=4k (#174);
+#      adjustments with handlers dropped in a loop; a g_log warning from
+#      GLib threads with a log handler set; the exit at c=1 with a second
+#      domain at work (and its pure-OCaml control); the minor GC with 1,000
+#      and 100,000 live handlers. Printed for both variants, required of
+#      ours; stock's failure asserted where it fails every run.
 #
 #   integrations/lablgtk3/test.sh [stock|ours]
 #
@@ -71,13 +79,61 @@ png_ok() {
 }
 check "app: the screenshot of its window is a PNG of at least 200x80" png_ok
 
-# ---- 2. what "ours" links ------------------------------------------------------
+# ---- 2. lablgtk's own examples, driven to their end --------------------------
+# (workspace/extra/examples: unchanged sources, linked with our driver)
+echo "--- lablgtk's examples ($variant)"
+for e in tree_model custom_list_generic progressbar tooltip combobox; do
+  LABLGTK3_EXAMPLE_MS=1500 timeout 120 "$bin/examples/$e.exe" >"$tmp/ex-$e.out" 2>"$tmp/ex-$e.err"
+  erc=$?
+  line=$(grep '^example-driver: ' "$tmp/ex-$e.out" | tail -n 1)
+  bad=$(grep -Eci 'fatal|exception|critical|segmentation' "$tmp/ex-$e.err")
+  check "example $e: exit $erc, driven to its end (${line#example-driver: }), no fatal/exception/critical on stderr ($bad)" \
+    bash -c "[ $erc -eq 0 ] && [ -n '$line' ] && [ $bad -eq 0 ]"
+  [ "$bad" -eq 0 ] || grep -Ei 'fatal|exception|critical|segmentation' "$tmp/ex-$e.err" | head -n 3 | sed 's/^/      | /'
+done
+
+# ---- 4. reproducers (issue 24, part 4) ------------------------------------------
+# Printed for both variants; ours must pass each. Stock's failure is
+# asserted only where it fails here on every run (the log handler on a
+# GLib thread); where stock survives, its outcome is printed.
+ocaml_v=${ws##*-ocaml}
+echo "--- reproducers on $variant (OCaml $ocaml_v)"
+OCAMLRUNPARAM=s=4k timeout 300 "$bin/repro/r_caml_column.exe" 300 >"$tmp/cc.out" 2>&1; ccrc=$?
+echo "  $name caml-column (s=4k): $(tail -n 1 "$tmp/cc.out") (exit $ccrc)"
+OCAMLRUNPARAM=s=4k timeout 300 "$bin/repro/r_adjustments.exe" 60000 >"$tmp/adj.out" 2>&1; adjrc=$?
+sed "s/^/  $name /" "$tmp/adj.out"; echo "  $name adjustments: exit $adjrc"
+timeout 60 "$bin/repro/r_log_thread.exe" >"$tmp/log.out" 2>"$tmp/log.err"; logrc=$?
+echo "  $name log-thread: exit $logrc: $(cat "$tmp/log.out") $(grep -m1 -i 'fatal' "$tmp/log.err")"
+runs=${LABLGTK3_EXIT_RUNS:-20}; cd_=0; cc_=0
+for _ in $(seq "$runs"); do
+  OCAMLRUNPARAM=c=1 timeout 30 "$bin/repro/r_exit_domain.exe" >/dev/null 2>&1 || cd_=$((cd_ + 1))
+  OCAMLRUNPARAM=c=1 timeout 30 "$bin/repro/r_exit_control.exe" >/dev/null 2>&1 || cc_=$((cc_ + 1))
+done
+echo "  $name exit at c=1 with a second domain at work: $cd_ of $runs runs failed (pure-OCaml control: $cc_)"
+timeout 300 "$bin/repro/r_gc_scaling.exe" 1000 100000 >"$tmp/gcs.out" 2>&1
+sed "s/^/  $name /" "$tmp/gcs.out"
+if [ "$variant" = stock ]; then
+  check "stock: a g_log warning from a GLib thread with a log handler set aborts (no domain lock held)" \
+    bash -c "[ $logrc -ne 0 ] && grep -q 'no domain lock held' '$tmp/log.err'"
+fi
+if [ "$variant" = ours ]; then
+  check "ours: 300,000 caml-column reads under s=4k, none wrong" [ "$ccrc" -eq 0 ]
+  check "ours: 60,000 adjustments with a handler, made and dropped, complete" \
+    bash -c "[ $adjrc -eq 0 ] && grep -q '^adjustments: 60000 made, 60000 callbacks' '$tmp/adj.out'"
+  check "ours: 100 warnings logged from 4 GLib threads all reach the OCaml log handler" \
+    bash -c "[ $logrc -eq 0 ] && grep -q '^log-thread: 100 of 100' '$tmp/log.out'"
+  check "ours: exit at c=1 with a second domain at work: $cd_ failures, control $cc_ (at most control + 2)" \
+    test "$cd_" -le $((cc_ + 2))
+  check "ours: the minor GC figures were printed" grep -q '^gc-scaling: 100000 handlers' "$tmp/gcs.out"
+fi
+
+# ---- 5. what "ours" links ------------------------------------------------------
 if [ "$variant" = ours ]; then
   app=$bin/app/app.exe
   check "ours: the app links no GTK 4 (readelf: $(readelf -d "$app" | grep -c NEEDED) libraries needed)" \
     bash -c "! readelf -d '$app' | grep -q 'libgtk-4'"
-  check "ours: the app's closures and GValue blocks go through the glue and the C API (nm: ocgc_closure_new, lg_glue_alloc_custom)" \
-    bash -c "nm '$app' | grep -q ' T ocgc_closure_new' && nm '$app' | grep -q ' T lg_glue_alloc_custom'"
+  check "ours: the app's closures, GValue blocks, roots and log handler go through the glue and the C API (nm)" \
+    bash -c "nm '$app' | grep -q ' T ocgc_closure_new' && nm '$app' | grep -q ' T lg_glue_alloc_custom' && nm '$app' | grep -q ' T ocgc_cell_new' && nm '$app' | grep -q ' T ocgc_run_locked'"
 fi
 
 echo "lablgtk3 part ($variant) took $((SECONDS - t_all)) s"

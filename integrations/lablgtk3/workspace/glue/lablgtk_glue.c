@@ -17,6 +17,15 @@
    - gdk_event_free, gtk_tree_row_reference_free, g_io_channel_unref ->
      lg_glue_* (the GdkEvent, GtkTreeRowReference and GIOChannel blocks'
      finalizers, their only calls): deferred through ocgc_defer;
+   - g_log_set_handler -> lg_glue_log_set_handler (ml_glib.c,
+     ml_g_log_set_handler, its only call): the handler GLib calls is our
+     trampoline, which runs lablgtk's ml_g_log_func through
+     ocgc_run_locked, with the domain lock, on whichever thread logs;
+   - ml_global_root_new / ml_global_root_destroy (22 call sites in ten
+     files: timeouts, idles, IO watches, tree-model and file-filter
+     callbacks, the "Caml" boxed type of caml columns, the log handler)
+     are defined below on the C API's rooted cells; wrappers.c's own pair
+     is compiled under other names (lablgtk_wrappers_glue.c);
    - caml_alloc_custom -> lg_glue_alloc_custom: every custom block lablgtk
      allocates comes through here unchanged, except the GValue blocks
      (identifier "GValue/2.0/", ml_g_value_new), which get a copy of
@@ -50,6 +59,7 @@
 #undef gdk_event_free
 #undef gtk_tree_row_reference_free
 #undef g_io_channel_unref
+#undef g_log_set_handler
 
 #include <string.h>
 #include <gtk/gtk.h>
@@ -150,4 +160,72 @@ value lg_glue_alloc_custom(const struct custom_operations *ops, uintnat size,
     lg_stock_gvalue_ops = ops;
   }
   return caml_alloc_custom(&lg_gvalue_ops, size, mem, max);
+}
+
+/* ---- roots that GLib carries: the C API's rooted cells ------------------- */
+
+CAMLprim value *lg_stock_ml_global_root_new(value v);
+CAMLexport void lg_stock_ml_global_root_destroy(void *data);
+
+/* lablgtk calls this from OCaml externals, and from the "Caml" boxed
+   type's copy (inside model#get / store#set, lock held). After a shutdown
+   the library makes no cell (ocgc_cell_new would raise Closed, possibly
+   through GLib frames): stock's global root then, as stock would. */
+CAMLprim value *ml_global_root_new(value v)
+{
+  if (ocgc_is_closed())
+    return lg_stock_ml_global_root_new(v);
+  return ocgc_cell_new(v);
+}
+
+/* GLib's destroy notifies and the boxed free (any thread, possibly inside
+   the deferred release of a GValue): only a push. A stock root made after
+   a shutdown is not one of the library's cells and is left to the
+   process's end (the push finds no cell and does nothing). */
+CAMLexport void ml_global_root_destroy(void *data)
+{
+  ocgc_cell_release((value *)data);
+}
+
+/* ---- the log handler, with the domain lock --------------------------------- */
+
+typedef struct {
+  GLogFunc func; /* lablgtk's ml_g_log_func */
+  gpointer data; /* its cell (the OCaml handler) */
+} lg_log_handler;
+
+typedef struct {
+  const lg_log_handler *h;
+  const gchar *domain;
+  GLogLevelFlags level;
+  const gchar *message;
+} lg_log_call;
+
+static void lg_log_locked(void *p)
+{
+  const lg_log_call *c = p;
+  c->h->func(c->domain, c->level, c->message, c->h->data);
+}
+
+/* GLib calls this on the thread that logs (a GIO worker, a thread the
+   runtime never saw, a main loop polling in a blocking section): lablgtk's
+   handler runs with the lock. Refused (closed library, or a GLib thread
+   during the exit): GLib's default handler prints the message. */
+static void lg_log_trampoline(const gchar *domain, GLogLevelFlags level,
+                              const gchar *message, gpointer data)
+{
+  lg_log_call c = { data, domain, level, message };
+  if (!ocgc_run_locked(lg_log_locked, &c))
+    g_log_default_handler(domain, level, message, NULL);
+}
+
+guint lg_glue_log_set_handler(const gchar *domain, GLogLevelFlags levels,
+                              GLogFunc func, gpointer data)
+{
+  lg_log_handler *h = g_new(lg_log_handler, 1);
+  h->func = func;
+  h->data = data;
+  /* freed by g_log_remove_handler (its cell by lablgtk's own
+     ml_global_root_destroy, above) */
+  return g_log_set_handler_full(domain, levels, lg_log_trampoline, h, g_free);
 }
