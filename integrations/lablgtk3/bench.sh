@@ -73,7 +73,7 @@ done
     IFS='|' read -r label args unit <<<"$f"
     s=$(tr ' ' '\n' <<<"${vals[$label/stock]}" | grep -E '^[0-9.]+$' | median)
     o=$(tr ' ' '\n' <<<"${vals[$label/ours]}" | grep -E '^[0-9.]+$' | median)
-    ratio=$(awk -v s="$s" -v o="$o" 'BEGIN { if (s + 0 > 0 && o != "-") printf "%.3f", o / s; else print "-" }')
+    ratio=$(awk -v s="$s" -v o="$o" 'BEGIN { if (s + 0 > 0 && o != "-") printf "%.3g", o / s; else print "-" }')
     echo "| $label | $s $unit | $o $unit | $ratio |"
   done
   echo
