@@ -4,13 +4,14 @@
    called through ocgc_run_locked from GLib threads the runtime never
    saw. */
 #include <glib.h>
+#include <gclosure.h> /* glib-object.h before the caml headers: OCaml 4.14's
+                         compatibility names (callback) clash with GLib's */
 #include <caml/mlvalues.h>
 #include <caml/alloc.h>
 #include <caml/callback.h>
 #include <caml/custom.h>
 #include <caml/memory.h>
 #include <caml/signals.h>
-#include <gclosure.h>
 
 /* A cell as an OCaml value: its address in a custom block with no
    finalizer (the test hands it back explicitly). */
