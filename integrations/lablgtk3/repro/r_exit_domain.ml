@@ -21,5 +21,6 @@ let () =
     Atomic.set started true;
     while true do round f done) in
   while not (Atomic.get started) do Domain.cpu_relax () done;
-  for _ = 1 to 200 do round fired done;
+  let main_rounds = try int_of_string Sys.argv.(1) with _ -> 200 in
+  for _ = 1 to main_rounds do round fired done;
   exit 0
