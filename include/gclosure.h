@@ -224,6 +224,47 @@ void ocgc_shutdown(void);
 /* 1 once the library is closed or exiting, else 0. Any thread. */
 int ocgc_is_closed(void);
 
+/* ---- rooted cells and locked calls (issue 24: lablgtk3) ------------------
+   For a binding's C code that hands OCaml values to GLib (user data with a
+   destroy notify: timeouts, idles, IO watches, tree-model callbacks...)
+   or that GLib calls on any thread without a closure (a g_log handler). */
+
+/* A rooted cell: a new `value *` holding `v`, whose root is the library's
+   (a boxroot on the main domain, a generational global root on another;
+   never a root scanned at every minor GC), for GLib memory to carry as
+   user data. Read it (`*cell`) with a domain lock held, like any root;
+   never write it. It stays valid until handed back with
+   ocgc_cell_release; at exit, live cells are left to the process's end.
+   Preconditions: external; `v` is a valid value (CAMLparam'd or
+   unallocated-since). Raises: Gclosure_core.Closed (Failure when the core
+   module is not linked) after shutdown; Failure when out of memory. */
+value *ocgc_cell_new(value v);
+
+/* Hands a cell back: only a push (no OCaml runtime call, no GLib call);
+   the root goes at the next safe point (the end of a closure invocation,
+   the end of a major GC cycle, ocgc_flush), with a lock held. NULL is
+   ignored. Precondition: `cell` came from ocgc_cell_new and is handed
+   back once; the caller does not read it afterwards. Any thread,
+   including a GC finalizer and a GLib destroy notify. */
+void ocgc_cell_release(value *cell);
+
+/* Cells made and not yet released at a safe point. Any thread. */
+size_t ocgc_cell_count(void);
+
+/* A locked call: runs fn(data) with a domain lock held, from any thread,
+   by the closure marshaller's rules: a thread that holds its lock keeps
+   it; a thread without it (a GLib worker, a thread the runtime never saw,
+   a main loop polling inside a blocking section) is registered with the
+   runtime if need be and takes the lock for the call, then gives it back.
+   Returns 1 when fn ran, 0 when it was refused: fn is NULL, the library is
+   closed, or the exit has begun for a thread that came from GLib (an OCaml
+   thread entering during the exit parks, as in a closure, and never
+   returns). A safe point follows the call.
+   fn may allocate and call OCaml (caml_callback*_exn: it must not raise,
+   nor unwind, nor call ocgc_shutdown). Precondition: not inside a GC
+   finalizer. */
+int ocgc_run_locked(void (*fn)(void *data), void *data);
+
 #ifdef __cplusplus
 }
 #endif

@@ -75,6 +75,7 @@ const _: () = {
 
 mod boundary;
 mod capi;
+mod capi_cells;
 mod caml_boxed;
 mod closure;
 mod deferred;

@@ -95,6 +95,14 @@ impl Root {
         (self.0.as_ptr() as usize & !GLOBAL) as *mut Value
     }
 
+    /// The address where the rooted value is kept: stable while `self`
+    /// lives (never moved by [`Root::modify`]'s callers of the C API, who
+    /// never modify), read under a domain lock like [`Root::get`].
+    #[inline(always)]
+    pub fn cell_ptr(&self) -> *mut Value {
+        self.cell()
+    }
+
     /// The rooted value.
     ///
     /// # Safety
