@@ -71,6 +71,7 @@ build() { ( cd "$app" && user nice cargo build --quiet --target-dir "$target" ) 
 probe=$tmp/probe
 cargo new --quiet --vcs none "$probe" || exit 1
 cp "$root/Cargo.lock" "$probe/Cargo.lock"
+echo 'fn main() {}' >"$probe/build.rs" # (cargo builds build-dependencies only for a build script)
 ( cd "$probe" && { cargo add --quiet --build --path "$root/ocaml-gclosure-build" ocaml-gclosure-build ||
   CARGO_NET_OFFLINE=true cargo add --quiet --build --path "$root/ocaml-gclosure-build" ocaml-gclosure-build; } ) || exit 1
 # (A target folder of its own: in a shared one cargo may reuse the run of
