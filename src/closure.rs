@@ -25,6 +25,7 @@ use ocaml::sys;
 use crate::handles::{ArgvHandle, ClosureRef};
 use crate::invocation::Invocation;
 use crate::lifecycle::{self, Accept};
+use crate::local_root::LocalRoot;
 use crate::lock;
 use crate::registry::{ClosedError, Key, Registry};
 use crate::safepoint;
@@ -232,24 +233,20 @@ unsafe extern "C" fn marshal(
 /// calls a binding's builder (`capi`). Monomorphised: the default path
 /// pays nothing for the others.
 pub(crate) trait ArgvBuilder {
-    /// The argv as kept across the callback.
-    type Held;
     /// Whether `on_exception` and `finish` do anything (a compile-time
     /// switch: the library's own path skips them).
     const HOOKS: bool = true;
+    /// Whether the argv is kept rooted across the callback (in a local
+    /// root of the marshaller's frame, `local_root`): needed when `finish`
+    /// or `on_exception` may allocate before reading it.
+    const ROOTED: bool = true;
     /// Builds the argv for the running invocation `inv`. May allocate; the
-    /// result stays valid (as [`Self::get`]) until the next allocation, or
-    /// across the callback if `Held` is a root. `None`: the callback is
-    /// not run (no memory to root the argv).
+    /// result stays valid until the next allocation (the marshaller roots
+    /// it at once when [`Self::ROOTED`]). `None`: the callback is not run.
     ///
     /// # Safety
     /// Domain lock held, inside the library, `inv` running.
-    unsafe fn build(&self, inv: &Invocation) -> Option<Self::Held>;
-    /// The argv's value now.
-    ///
-    /// # Safety
-    /// Domain lock held.
-    unsafe fn get(held: &Self::Held) -> sys::Value;
+    unsafe fn build(&self, inv: &Invocation) -> Option<sys::Value>;
     /// A callback raised `exn` (rooted by the caller); runs before the
     /// library's exception handler.
     ///
@@ -258,12 +255,12 @@ pub(crate) trait ArgvBuilder {
     #[inline(always)]
     unsafe fn on_exception(&self, _exn: sys::Value) {}
     /// After the callback (and its exception's handling), the invocation
-    /// still running.
+    /// still running; `argv` is the built value, as rooted now.
     ///
     /// # Safety
     /// Domain lock held, `inv` running.
     #[inline(always)]
-    unsafe fn finish(&self, _inv: &Invocation, _held: Self::Held, _raised: bool) {}
+    unsafe fn finish(&self, _inv: &Invocation, _argv: sys::Value, _raised: bool) {}
 }
 
 /// The library's own argv: a `Gobject.Closure.argv` handle block, passed
@@ -271,17 +268,13 @@ pub(crate) trait ArgvBuilder {
 pub(crate) struct DefaultArgv;
 
 impl ArgvBuilder for DefaultArgv {
-    type Held = sys::Value;
     const HOOKS: bool = false;
+    const ROOTED: bool = false;
     #[inline(always)]
     unsafe fn build(&self, inv: &Invocation) -> Option<sys::Value> {
         // SAFETY: domain lock held, inside the library; the value goes to
         // OCaml with no allocation in between (see `invoke`).
         Some(unsafe { ArgvHandle::new_raw(inv) })
-    }
-    #[inline(always)]
-    unsafe fn get(held: &sys::Value) -> sys::Value {
-        *held
     }
 }
 
@@ -320,7 +313,15 @@ pub(crate) unsafe fn invoke<A: ArgvBuilder>(
     // held yet.
     // SAFETY: domain lock held, inside the library; the value goes to OCaml
     // with no allocation in between (or is rooted by the builder).
-    let Some(held) = (unsafe { argv.build(running.invocation()) }) else { return };
+    let Some(built) = (unsafe { argv.build(running.invocation()) }) else { return };
+    // A rooted argv: a local root in this frame, unlinked on every way out
+    // (before `_lock` gives the domain lock back).
+    let frame = LocalRoot::new();
+    // SAFETY: domain lock held until the guard drops; `built` is valid (no
+    // allocation since); OCaml code and stubs pop their own frames first.
+    let rooted = if A::ROOTED { Some(unsafe { frame.push(built) }) } else { None };
+    // SAFETY (the closure): domain lock held wherever it is called.
+    let argv_now = || match &rooted { Some(r) => unsafe { r.get() }, None => built };
     // Then read the root and call at once: no allocation in between, so the
     // callback value cannot move or die before caml_callback roots it.
     // SAFETY (both closures): domain lock held (checked above).
@@ -345,7 +346,7 @@ pub(crate) unsafe fn invoke<A: ArgvBuilder>(
         let _in_ocaml = lifecycle::suspend_for_callback();
         // SAFETY: domain lock held; `strong` is an `argv -> unit` function
         // (create's precondition) and the argv a live value.
-        unsafe { sys::caml_callback_exn(strong, A::get(&held)) }
+        unsafe { sys::caml_callback_exn(strong, argv_now()) }
     } else {
         // Owned (`owners`): the callback is read through the record's
         // ephemerons, with no allocation and no OCaml code.
@@ -356,7 +357,7 @@ pub(crate) unsafe fn invoke<A: ArgvBuilder>(
         }
         let _in_ocaml = lifecycle::suspend_for_callback();
         // SAFETY: as above; `f` read with no allocation since.
-        unsafe { sys::caml_callback_exn(f, A::get(&held)) }
+        unsafe { sys::caml_callback_exn(f, argv_now()) }
     };
     // Past this point a thread that came from GLib without the lock may
     // find the exit begun (an OCaml thread would have parked): it then
@@ -375,12 +376,9 @@ pub(crate) unsafe fn invoke<A: ArgvBuilder>(
             unsafe { handle_exception_with(sys::extract_exception(res), |e| argv.on_exception(e)) };
         }
         // SAFETY: domain lock held; the invocation still runs.
-        unsafe { argv.finish(running.invocation(), held, raised) };
-    } else {
-        // A rooted argv's root is left to the process's end: the runtime
-        // is being torn down.
-        std::mem::forget(held);
+        unsafe { argv.finish(running.invocation(), argv_now(), raised) };
     }
+    drop(rooted);
     drop(running);
     if lifecycle::is_open() {
         // SAFETY: domain lock held, inside the library; a marshaller is
