@@ -4,8 +4,8 @@
 
      bench.exe invoke N REPS [VARIANT]      g_closure_invoke round trip
      bench.exe emit N REPS [VARIANT]        g_signal_emit_by_name, 1 handler
-     bench.exe invoke_busy N REPS           invoke and emit, while a second
-     bench.exe emit_busy N REPS             domain runs (allocating, without
+     bench.exe invoke_busy N REPS [VARIANT] invoke and emit, while a second
+     bench.exe emit_busy N REPS [VARIANT]   domain runs (allocating, without
                                             the library): figures invoke_busy
                                             and emit_busy
      bench.exe lifecycle VARIANT LIVE BATCH BATCHES
@@ -249,10 +249,11 @@ let () =
   | [ "invoke"; n; reps; v ] -> invoke (int n) (int reps) (Some v)
   | [ "emit"; n; reps ] -> emit (int n) (int reps) None
   | [ "emit"; n; reps; v ] -> emit (int n) (int reps) (Some v)
-  | [ ("invoke_busy" | "emit_busy") as f; n; reps ] ->
+  | ("invoke_busy" | "emit_busy") as f :: n :: reps :: ([] | [ _ ] as v) ->
+    let v = match v with [ v ] -> Some v | _ -> None in
     let stop = Second_domain.start () in
-    (if f = "invoke_busy" then invoke ~figure:f (int n) (int reps) None
-     else emit ~figure:f (int n) (int reps) None);
+    (if f = "invoke_busy" then invoke ~figure:f (int n) (int reps) v
+     else emit ~figure:f (int n) (int reps) v);
     stop ()
   | [ "lifecycle"; v; live; batch; batches ] -> lifecycle v (int live) (int batch) (int batches)
   | _ ->
