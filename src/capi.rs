@@ -47,13 +47,11 @@ impl ArgvBuilder for CArgv<'_> {
     #[inline(always)]
     unsafe fn build(&self, inv: &Invocation) -> Option<Val> {
         Some(match self.0.build_argv {
-            Some(f) => {
-                // The binding's C code may allocate and run OCaml code: as a callback.
-                let _outside = lifecycle::suspend_for_callback();
-                // SAFETY: domain lock held, `inv` running (precondition);
-                // the header's contract for build_argv.
-                unsafe { f(inv, self.0.user_data) }
-            }
+            // Marked as a callback by the marshaller (`invoke_hooked`): the
+            // binding's C code may allocate and run OCaml code.
+            // SAFETY: domain lock held, `inv` running (precondition);
+            // the header's contract for build_argv.
+            Some(f) => unsafe { f(inv, self.0.user_data) },
             // SAFETY: domain lock held, inside the library; rooted at once.
             None => unsafe { ArgvHandle::new_raw(inv) },
         })
@@ -69,7 +67,7 @@ impl ArgvBuilder for CArgv<'_> {
 
     unsafe fn finish(&self, inv: &Invocation, argv: Val, raised: bool) {
         if let Some(f) = self.0.finish {
-            let _outside = lifecycle::suspend_for_callback();
+            // Marked as a callback by the marshaller (`invoke_hooked`).
             // SAFETY: domain lock held, `inv` running; the argv is rooted
             // by the marshaller until after this call.
             unsafe { f(inv, argv, raised as c_int, self.0.user_data) }

@@ -1,10 +1,11 @@
-//! A local root (what C's `CAMLlocal1` makes) kept by Rust code across a
-//! call: the C API's marshaller roots a binding's argv with it across the
-//! callback, where a boxroot cost an allocation and a deletion per
-//! invocation (issue 25, `bench/analysis.md`).
+//! Two local roots (what C's `CAMLlocal2` makes) kept by Rust code across
+//! a call: the C API's marshaller roots the callback and a binding's argv
+//! with them from before `build_argv` to after `finish`, where a boxroot
+//! cost an allocation and a deletion per invocation (issue 25,
+//! `bench/analysis.md`).
 //!
 //! The frame is linked into the thread's local roots (`src/shim.c`,
-//! `gclosure_shim_local_root_push`) and unlinked by [`Pushed`]'s drop, on
+//! `gclosure_shim_local_roots_push`) and unlinked by [`Pushed`]'s drop, on
 //! every path out of the marshaller (a panic included), before any frame
 //! linked earlier is: the LIFO order of C's `CAMLparam`/`CAMLreturn`.
 
@@ -13,26 +14,26 @@ use std::marker::PhantomData;
 
 use ocaml::sys::Value;
 
-/// `struct gclosure_local_root` of `src/shim.c`: OCaml's
+/// `struct gclosure_local_roots` of `src/shim.c`: OCaml's
 /// `struct caml__roots_block` (next, ntables, nitems, tables[5]) and the
-/// rooted cell.
+/// two rooted cells.
 #[repr(C)]
 struct Frame {
     next: *mut std::ffi::c_void,
     ntables: isize,
     nitems: isize,
     tables: [*mut Value; 5],
-    v: Value,
+    v: [Value; 2],
 }
 
 extern "C" {
-    fn gclosure_shim_local_root_push(r: *mut Frame, v: Value);
-    fn gclosure_shim_local_root_pop(r: *mut Frame);
+    fn gclosure_shim_local_roots_push(r: *mut Frame, v0: Value, v1: Value);
+    fn gclosure_shim_local_roots_pop(r: *mut Frame);
     #[cfg(test)]
-    fn gclosure_shim_local_root_size() -> usize;
+    fn gclosure_shim_local_roots_size() -> usize;
 }
 
-/// Room for one local root, on the caller's stack (not yet linked).
+/// Room for two local roots, on the caller's stack (not yet linked).
 pub struct LocalRoot(UnsafeCell<Frame>);
 
 impl LocalRoot {
@@ -44,22 +45,22 @@ impl LocalRoot {
             ntables: 0,
             nitems: 0,
             tables: [std::ptr::null_mut(); 5],
-            v: ocaml::sys::UNIT,
+            v: [ocaml::sys::UNIT; 2],
         }))
     }
 
-    /// Links the frame, holding `v`, until the guard drops. The borrow keeps
+    /// Links the frame, holding `v0` and `v1`, until the guard drops. The borrow keeps
     /// the frame at its address meanwhile.
     ///
     /// # Safety
     /// The calling thread holds its domain lock, and keeps it (or gives it
     /// up only through the runtime, which saves its local roots) until the
-    /// guard drops; `v` is a valid value; every frame linked after this one
+    /// guard drops; `v0` and `v1` are valid values; every frame linked after this one
     /// is unlinked before the guard drops (OCaml code and C stubs do that).
     #[inline(always)]
-    pub unsafe fn push(&self, v: Value) -> Pushed<'_> {
+    pub unsafe fn push(&self, v0: Value, v1: Value) -> Pushed<'_> {
         // SAFETY: precondition; the frame lives and stays put while borrowed.
-        unsafe { gclosure_shim_local_root_push(self.0.get(), v) };
+        unsafe { gclosure_shim_local_roots_push(self.0.get(), v0, v1) };
         Pushed { frame: self, _not_send: PhantomData }
     }
 }
@@ -77,15 +78,26 @@ pub struct Pushed<'a> {
 }
 
 impl Pushed<'_> {
-    /// The rooted value now (a collection may have moved it).
+    /// Rooted value `i` (0 or 1) now (a collection may have moved it).
     ///
     /// # Safety
     /// The domain lock is held.
     #[inline(always)]
-    pub unsafe fn get(&self) -> Value {
-        // SAFETY: the cell is ours; the GC writes it only while this thread
-        // is stopped at an allocation or poll point.
-        unsafe { (*self.frame.0.get()).v }
+    pub unsafe fn get(&self, i: usize) -> Value {
+        // SAFETY: the cells are ours; the GC writes them only while this
+        // thread is stopped at an allocation or poll point.
+        unsafe { (*self.frame.0.get()).v[i] }
+    }
+
+    /// Makes cell `i` (0 or 1) hold `v`.
+    ///
+    /// # Safety
+    /// The domain lock is held; `v` is a valid value.
+    #[inline(always)]
+    pub unsafe fn set(&self, i: usize, v: Value) {
+        // SAFETY: as in `get`; a local root is written without a barrier
+        // (what `CAMLlocal` variables are).
+        unsafe { (*self.frame.0.get()).v[i] = v }
     }
 }
 
@@ -94,7 +106,7 @@ impl Drop for Pushed<'_> {
     fn drop(&mut self) {
         // SAFETY: linked by `push` on this thread (not Send), the innermost
         // frame by its precondition; the domain lock is held.
-        unsafe { gclosure_shim_local_root_pop(self.frame.0.get()) }
+        unsafe { gclosure_shim_local_roots_pop(self.frame.0.get()) }
     }
 }
 
@@ -102,7 +114,7 @@ impl Drop for Pushed<'_> {
 #[cfg(test)]
 fn layout_matches() -> bool {
     // SAFETY: a constant from the shim.
-    std::mem::size_of::<Frame>() == unsafe { gclosure_shim_local_root_size() }
+    std::mem::size_of::<Frame>() == unsafe { gclosure_shim_local_roots_size() }
 }
 
 #[cfg(test)]

@@ -191,44 +191,46 @@ int gclosure_shim_domain_id(void)
 #endif
 }
 
-/* ---- a local root kept by Rust code across a call (issue 25) ----------- */
+/* ---- local roots kept by Rust code across a call (issue 25) ------------ */
 
-/* What CAMLlocal1 makes, for a frame that C's macros cannot describe: the
-   marshaller of the C API keeps a binding's argv rooted across the
-   callback (closure::invoke), without a boxroot's allocation and
-   deletion. Linked into the thread's local roots like a CAMLlocal, popped
-   in LIFO order before the marshaller returns (its Rust guard pops it on
-   every path). The runtime scans it like any CAMLlocal: at a minor or
-   major collection, and when systhreads switch threads (they save and
-   restore local_roots per thread). */
+/* What CAMLlocal2 makes, for a frame that C's macros cannot describe: the
+   marshaller of the C API keeps the callback and a binding's argv rooted
+   from before build_argv to after finish (closure::invoke_hooked),
+   without a boxroot's allocation and deletion. Linked into the thread's
+   local roots like a CAMLlocal, popped in LIFO order before the
+   marshaller returns (its Rust guard pops it on every path). The runtime
+   scans it like any CAMLlocal: at a minor or major collection, and when
+   systhreads switch threads (they save and restore local_roots per
+   thread). */
 #include <caml/memory.h>
 
-struct gclosure_local_root {
+struct gclosure_local_roots {
   struct caml__roots_block block;
-  value v;
+  value v[2];
 };
 
-/* Pushes r, holding v. Precondition: the domain lock is held; r stays at
-   its address until gclosure_shim_local_root_pop(r), which runs before any
-   frame pushed earlier is popped. */
-void gclosure_shim_local_root_push(struct gclosure_local_root *r, value v)
+/* Pushes r, holding v0 and v1. Precondition: the domain lock is held; r
+   stays at its address until gclosure_shim_local_roots_pop(r), which runs
+   before any frame pushed earlier is popped. */
+void gclosure_shim_local_roots_push(struct gclosure_local_roots *r, value v0, value v1)
 {
-  r->v = v;
+  r->v[0] = v0;
+  r->v[1] = v1;
   r->block.next = Caml_state->local_roots;
   r->block.ntables = 1;
-  r->block.nitems = 1;
-  r->block.tables[0] = &r->v;
+  r->block.nitems = 2;
+  r->block.tables[0] = r->v;
   Caml_state->local_roots = &r->block;
 }
 
 /* Pops r, the innermost frame. Precondition: domain lock held. */
-void gclosure_shim_local_root_pop(struct gclosure_local_root *r)
+void gclosure_shim_local_roots_pop(struct gclosure_local_roots *r)
 {
   Caml_state->local_roots = r->block.next;
 }
 
-/* sizeof(struct gclosure_local_root), checked by the Rust side's layout. */
-size_t gclosure_shim_local_root_size(void)
+/* sizeof(struct gclosure_local_roots), checked by the Rust side's layout. */
+size_t gclosure_shim_local_roots_size(void)
 {
-  return sizeof(struct gclosure_local_root);
+  return sizeof(struct gclosure_local_roots);
 }
