@@ -110,8 +110,10 @@ const ocgc_invocation *ocgc_invocation_of_token(value token);
 typedef struct {
   /* Builds the value the OCaml callback receives. Lock held; may allocate
      (the result is rooted by the library at once); must not raise (use
-     the *_exn runtime functions); must not call ocgc_shutdown. NULL: the
-     callback receives the invocation handle itself. */
+     the *_exn runtime functions); must not call ocgc_shutdown. Called
+     only for a closure that is live when the invocation starts (then the
+     callback runs, unless the exit begins). NULL: the callback receives
+     the invocation handle itself. */
   value (*build_argv)(const ocgc_invocation *inv, void *user_data);
   /* Called after the callback (normal return, or exception after it was
      handled), lock held, the invocation still valid: copy results back
