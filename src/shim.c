@@ -203,6 +203,18 @@ int gclosure_shim_domain_id(void)
    systhreads switch threads (they save and restore local_roots per
    thread). */
 #include <caml/memory.h>
+/* OCaml 4.14's compatibility names (caml/compatibility.h, without
+   CAML_NAME_SPACE) make `local_roots` a macro: the field is meant here. */
+#ifdef local_roots
+#undef local_roots
+#endif
+/* The thread's local roots: a field of the domain state (4.14 names it
+   _local_roots, as its Caml_state_field macro does). */
+#if OCAML_VERSION_MAJOR >= 5
+#define GCLOSURE_LOCAL_ROOTS (Caml_state->local_roots)
+#else
+#define GCLOSURE_LOCAL_ROOTS (Caml_state->_local_roots)
+#endif
 
 struct gclosure_local_roots {
   struct caml__roots_block block;
@@ -216,17 +228,17 @@ void gclosure_shim_local_roots_push(struct gclosure_local_roots *r, value v0, va
 {
   r->v[0] = v0;
   r->v[1] = v1;
-  r->block.next = Caml_state->local_roots;
+  r->block.next = GCLOSURE_LOCAL_ROOTS;
   r->block.ntables = 1;
   r->block.nitems = 2;
   r->block.tables[0] = r->v;
-  Caml_state->local_roots = &r->block;
+  GCLOSURE_LOCAL_ROOTS = &r->block;
 }
 
 /* Pops r, the innermost frame. Precondition: domain lock held. */
 void gclosure_shim_local_roots_pop(struct gclosure_local_roots *r)
 {
-  Caml_state->local_roots = r->block.next;
+  GCLOSURE_LOCAL_ROOTS = r->block.next;
 }
 
 /* sizeof(struct gclosure_local_roots), checked by the Rust side's layout. */
