@@ -4,6 +4,10 @@
 
      bench.exe invoke N REPS [VARIANT]      g_closure_invoke round trip
      bench.exe emit N REPS [VARIANT]        g_signal_emit_by_name, 1 handler
+     bench.exe invoke_busy N REPS [VARIANT] invoke and emit, while a second
+     bench.exe emit_busy N REPS [VARIANT]   domain runs (allocating, without
+                                            the library): figures invoke_busy
+                                            and emit_busy
      bench.exe lifecycle VARIANT LIVE BATCH BATCHES
                                             memory per live closure, then
                                             create/connect/disconnect/release
@@ -83,7 +87,7 @@ let per_call figure ~calls ~counted vs run count n reps =
 
 (* ---- invoke ------------------------------------------------------------ *)
 
-let invoke n reps only =
+let invoke ?(figure = "invoke") n reps only =
   let obj = new_cancellable () in
   let ours_count = ref 0 and base_count = ref 0 in
   let ours = Gobject.Closure.create (fun _ -> incr ours_count) in
@@ -126,12 +130,12 @@ let invoke n reps only =
       ignore (run v 1);
       if count v <> c0 + 1 then die "invoke %s: the callback did not run" v)
     vs;
-  per_call "invoke" ~calls:"calls" ~counted:"counted" vs run count n reps;
+  per_call figure ~calls:"calls" ~counted:"counted" vs run count n reps;
   ignore (Sys.opaque_identity (unowned, owner))
 
 (* ---- emission ---------------------------------------------------------- *)
 
-let emit n reps only =
+let emit ?(figure = "emit") n reps only =
   let ours_count = ref 0 and base_count = ref 0 in
   let o_ours = new_cancellable () and o_base = new_cancellable () and o_floor = new_cancellable () in
   let vs = chosen only in
@@ -172,7 +176,7 @@ let emit n reps only =
     | "owned" -> !owned_count
     | _ -> floor_count ()
   in
-  per_call "emit" ~calls:"emissions" ~counted:"calls" vs run count n reps;
+  per_call figure ~calls:"emissions" ~counted:"calls" vs run count n reps;
   ignore (Sys.opaque_identity held)
 
 (* ---- lifecycle, memory, drain -------------------------------------------- *)
@@ -289,6 +293,12 @@ let () =
   | [ "invoke"; n; reps; v ] -> invoke (int n) (int reps) (Some v)
   | [ "emit"; n; reps ] -> emit (int n) (int reps) None
   | [ "emit"; n; reps; v ] -> emit (int n) (int reps) (Some v)
+  | ("invoke_busy" | "emit_busy") as f :: n :: reps :: ([] | [ _ ] as v) ->
+    let v = match v with [ v ] -> Some v | _ -> None in
+    let stop = Second_domain.start () in
+    (if f = "invoke_busy" then invoke ~figure:f (int n) (int reps) v
+     else emit ~figure:f (int n) (int reps) v);
+    stop ()
   | [ "lifecycle"; v; live; batch; batches ] -> lifecycle v (int live) (int batch) (int batches)
   | _ ->
     prerr_endline

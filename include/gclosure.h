@@ -87,13 +87,33 @@ value ocgc_invocation_handle(const ocgc_invocation *inv);
    value. Allocates nothing. */
 const ocgc_invocation *ocgc_invocation_of_handle(value handle);
 
+/* ---- invocation tokens (added for issue 25) ------------------------------ */
+
+/* An OCaml integer naming the invocation: what ocgc_invocation_handle
+   gives, without allocating (a binding's argv built on every invocation
+   then costs one block less). Tokens are unique in the process (a 62-bit
+   serial: the invocation's thread's range and its number there), so a
+   token kept past its callback, or used on another thread, names no
+   running invocation.
+   Preconditions: inv is valid (above). Any thread; allocates nothing. */
+value ocgc_invocation_token(const ocgc_invocation *inv);
+
+/* The invocation that `token` names, if it still runs on this thread;
+   NULL when its callback returned, on another thread, or when `token` is
+   not an integer made by ocgc_invocation_token (a block, a negative
+   integer, or an integer no running invocation of this thread has).
+   Precondition: token is a valid OCaml value. Allocates nothing. */
+const ocgc_invocation *ocgc_invocation_of_token(value token);
+
 /* ---- closures ----------------------------------------------------------- */
 
 typedef struct {
   /* Builds the value the OCaml callback receives. Lock held; may allocate
      (the result is rooted by the library at once); must not raise (use
-     the *_exn runtime functions); must not call ocgc_shutdown. NULL: the
-     callback receives the invocation handle itself. */
+     the *_exn runtime functions); must not call ocgc_shutdown. Called
+     only for a closure that is live when the invocation starts (then the
+     callback runs, unless the exit begins). NULL: the callback receives
+     the invocation handle itself. */
   value (*build_argv)(const ocgc_invocation *inv, void *user_data);
   /* Called after the callback (normal return, or exception after it was
      handled), lock held, the invocation still valid: copy results back

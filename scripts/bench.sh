@@ -88,6 +88,9 @@ for round in $(seq 1 "$ROUNDS"); do
     "$R" $m 1000000 3 --locked | sed 's/ ours / locked /' >>"$out"
   done
   "$R" closure 100000 3 >>"$out"
+  # the same with a second domain running (issue 25)
+  "$B" invoke_busy 1000000 3 >>"$out"
+  "$B" emit_busy 1000000 3 >>"$out"
   for live in 1000 100000 1000000; do
     for v in $(rotated "$round"); do
       "$B" lifecycle "$v" "$live" 100000 3 >>"$out"

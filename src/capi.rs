@@ -39,31 +39,22 @@ pub struct OcgcMarshalSpec {
 }
 
 /// A binding's argv: built by its `build_argv` (the argv handle when
-/// NULL), rooted across the callback so that `finish` sees it.
+/// NULL), rooted across the callback by the marshaller so that `finish`
+/// sees it.
 struct CArgv<'a>(&'a OcgcMarshalSpec);
 
 impl ArgvBuilder for CArgv<'_> {
-    type Held = Root;
-
-    unsafe fn build(&self, inv: &Invocation) -> Option<Root> {
-        let v = match self.0.build_argv {
-            Some(f) => {
-                // The binding's C code may allocate and run OCaml code: as a callback.
-                let _outside = lifecycle::suspend_for_callback();
-                // SAFETY: domain lock held, `inv` running (precondition);
-                // the header's contract for build_argv.
-                unsafe { f(inv, self.0.user_data) }
-            }
+    #[inline(always)]
+    unsafe fn build(&self, inv: &Invocation) -> Option<Val> {
+        Some(match self.0.build_argv {
+            // Marked as a callback by the marshaller (`invoke_hooked`): the
+            // binding's C code may allocate and run OCaml code.
+            // SAFETY: domain lock held, `inv` running (precondition);
+            // the header's contract for build_argv.
+            Some(f) => unsafe { f(inv, self.0.user_data) },
             // SAFETY: domain lock held, inside the library; rooted at once.
             None => unsafe { ArgvHandle::new_raw(inv) },
-        };
-        // SAFETY: domain lock held; the root is allocated outside the OCaml heap.
-        unsafe { Root::new(v) }
-    }
-
-    unsafe fn get(held: &Root) -> Val {
-        // SAFETY: domain lock held (precondition).
-        unsafe { held.get() }
+        })
     }
 
     unsafe fn on_exception(&self, exn: Val) {
@@ -74,12 +65,12 @@ impl ArgvBuilder for CArgv<'_> {
         }
     }
 
-    unsafe fn finish(&self, inv: &Invocation, held: Root, raised: bool) {
+    unsafe fn finish(&self, inv: &Invocation, argv: Val, raised: bool) {
         if let Some(f) = self.0.finish {
-            let _outside = lifecycle::suspend_for_callback();
+            // Marked as a callback by the marshaller (`invoke_hooked`).
             // SAFETY: domain lock held, `inv` running; the argv is rooted
-            // while `held` lives (to the end of this call).
-            unsafe { f(inv, held.get(), raised as c_int, self.0.user_data) }
+            // by the marshaller until after this call.
+            unsafe { f(inv, argv, raised as c_int, self.0.user_data) }
         }
     }
 }
@@ -365,4 +356,30 @@ pub unsafe extern "C" fn ocgc_shutdown() {
 #[no_mangle]
 pub extern "C" fn ocgc_is_closed() -> c_int {
     (!lifecycle::is_open()) as c_int
+}
+
+// ---- invocation tokens (issue 25): a handle that allocates nothing --------
+
+/// `ocgc_invocation_token` (header): the invocation's serial number as an
+/// OCaml integer (serials are unique in the process, below 2^62).
+///
+/// # Safety
+/// `inv` is running (header).
+#[no_mangle]
+pub unsafe extern "C" fn ocgc_invocation_token(inv: *const OcgcInvocation) -> Val {
+    // SAFETY: precondition.
+    let serial = unsafe { (*inv).serial() };
+    ((serial << 1) | 1) as Val
+}
+
+/// `ocgc_invocation_of_token` (header).
+///
+/// # Safety
+/// `token` is a valid OCaml value (header).
+#[no_mangle]
+pub unsafe extern "C" fn ocgc_invocation_of_token(token: Val) -> *const OcgcInvocation {
+    if token & 1 == 0 || (token as isize) < 0 {
+        return std::ptr::null();
+    }
+    crate::invocation::find_serial((token >> 1) as u64).map_or(std::ptr::null(), |i| i as *const Invocation)
 }

@@ -29,7 +29,28 @@ pub struct Invocation {
 
 thread_local! {
     static CURRENT: Cell<*const Invocation> = const { Cell::new(std::ptr::null()) };
-    static NEXT_SERIAL: Cell<u64> = const { Cell::new(1) };
+    /// This thread's next serial; 0 until its first invocation, which
+    /// takes a range of its own (see [`SERIAL_BITS`]).
+    static NEXT_SERIAL: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Each thread numbers its invocations in a range of 2^40 serials of its
+/// own (thread ranges are handed out in order, from 1), so that a serial
+/// names one invocation in the process, not only on its thread: the C
+/// API's tokens ([`find_serial`]) rely on it. A thread that ran 2^40
+/// invocations takes a new range.
+const SERIAL_BITS: u32 = 40;
+
+/// The next thread range (its number, shifted by [`SERIAL_BITS`]).
+static NEXT_RANGE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+#[cold]
+fn new_range() -> u64 {
+    let r = NEXT_RANGE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    // 2^22 ranges: past that (never, in practice) a serial could repeat,
+    // so the numbering stops instead and tokens read as stale.
+    assert!(r < 1 << (62 - SERIAL_BITS), "invocation serials exhausted");
+    r << SERIAL_BITS
 }
 
 /// Marks an invocation as running until dropped.
@@ -47,7 +68,10 @@ impl Invocation {
     /// borrow keeps it from moving).
     pub fn start(&mut self) -> Running<'_> {
         self.serial = NEXT_SERIAL.with(|s| {
-            let v = s.get();
+            let mut v = s.get();
+            if v & ((1 << SERIAL_BITS) - 1) == 0 {
+                v = new_range() | 1;
+            }
             s.set(v + 1);
             v
         });
@@ -55,7 +79,7 @@ impl Invocation {
         Running { inv: self }
     }
 
-    /// Its serial number, unique on its thread.
+    /// Its serial number, unique in the process (below 2^62).
     pub fn serial(&self) -> u64 {
         self.serial
     }
@@ -90,6 +114,22 @@ pub fn find<'a>(ptr: *const Invocation, serial: u64) -> Option<&'a Invocation> {
         // thread's stack (pushed by `start`, popped by `Running::drop`).
         let inv = unsafe { &*cur };
         if cur == ptr && inv.serial == serial {
+            return Some(inv);
+        }
+        cur = inv.prev;
+    }
+    None
+}
+
+/// The invocation with serial `serial`, if it is running on this thread
+/// (serials are unique in the process: one of another thread is never
+/// found here).
+pub fn find_serial<'a>(serial: u64) -> Option<&'a Invocation> {
+    let mut cur = CURRENT.with(|c| c.get());
+    while !cur.is_null() {
+        // SAFETY: as in `find`.
+        let inv = unsafe { &*cur };
+        if inv.serial == serial {
             return Some(inv);
         }
         cur = inv.prev;

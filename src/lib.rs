@@ -86,6 +86,7 @@ mod gvalue;
 mod handles;
 mod invocation;
 mod lifecycle;
+mod local_root;
 mod lock;
 mod ml;
 mod owners;

@@ -190,3 +190,59 @@ int gclosure_shim_domain_id(void)
   return 0;
 #endif
 }
+
+/* ---- local roots kept by Rust code across a call (issue 25) ------------ */
+
+/* What CAMLlocal2 makes, for a frame that C's macros cannot describe: the
+   marshaller of the C API keeps the callback and a binding's argv rooted
+   from before build_argv to after finish (closure::invoke_hooked),
+   without a boxroot's allocation and deletion. Linked into the thread's
+   local roots like a CAMLlocal, popped in LIFO order before the
+   marshaller returns (its Rust guard pops it on every path). The runtime
+   scans it like any CAMLlocal: at a minor or major collection, and when
+   systhreads switch threads (they save and restore local_roots per
+   thread). */
+#include <caml/memory.h>
+/* OCaml 4.14's compatibility names (caml/compatibility.h, without
+   CAML_NAME_SPACE) make `local_roots` a macro: the field is meant here. */
+#ifdef local_roots
+#undef local_roots
+#endif
+/* The thread's local roots: a field of the domain state (4.14 names it
+   _local_roots, as its Caml_state_field macro does). */
+#if OCAML_VERSION_MAJOR >= 5
+#define GCLOSURE_LOCAL_ROOTS (Caml_state->local_roots)
+#else
+#define GCLOSURE_LOCAL_ROOTS (Caml_state->_local_roots)
+#endif
+
+struct gclosure_local_roots {
+  struct caml__roots_block block;
+  value v[2];
+};
+
+/* Pushes r, holding v0 and v1. Precondition: the domain lock is held; r
+   stays at its address until gclosure_shim_local_roots_pop(r), which runs
+   before any frame pushed earlier is popped. */
+void gclosure_shim_local_roots_push(struct gclosure_local_roots *r, value v0, value v1)
+{
+  r->v[0] = v0;
+  r->v[1] = v1;
+  r->block.next = GCLOSURE_LOCAL_ROOTS;
+  r->block.ntables = 1;
+  r->block.nitems = 2;
+  r->block.tables[0] = r->v;
+  GCLOSURE_LOCAL_ROOTS = &r->block;
+}
+
+/* Pops r, the innermost frame. Precondition: domain lock held. */
+void gclosure_shim_local_roots_pop(struct gclosure_local_roots *r)
+{
+  GCLOSURE_LOCAL_ROOTS = r->block.next;
+}
+
+/* sizeof(struct gclosure_local_roots), checked by the Rust side's layout. */
+size_t gclosure_shim_local_roots_size(void)
+{
+  return sizeof(struct gclosure_local_roots);
+}

@@ -311,3 +311,81 @@ value capi_kept_release(value unit)
   kept = NULL;
   return Val_unit;
 }
+/* ---- tokens (ocgc_invocation_token): the same argv, args an integer ---- */
+
+static value build_argv_token(const ocgc_invocation *inv, void *user_data)
+{
+  CAMLparam0();
+  CAMLlocal2(argv, tag);
+  tag = caml_copy_string((const char *)user_data);
+  argv = caml_alloc_small(4, 0);
+  Field(argv, 0) = Val_int(ocgc_invocation_n_params(inv));
+  Field(argv, 1) = ocgc_invocation_token(inv); /* an integer: nothing to root */
+  Field(argv, 2) = Val_int(0);
+  Field(argv, 3) = tag;
+  CAMLreturn(argv);
+}
+
+static const ocgc_marshal_spec token_spec = { build_argv_token, finish, on_exception, "capi-token" };
+
+value capi_closure_new_token(value callback)
+{
+  CAMLparam1(callback);
+  CAMLlocal1(v);
+  GClosure *c = ocgc_closure_new(callback, &token_spec);
+  g_closure_ref(c);
+  g_closure_sink(c);
+  v = caml_alloc_custom(&closure_ops, sizeof(GClosure *), 0, 1);
+  Closure_val(v) = c;
+  CAMLreturn(v);
+}
+
+/* Closure.nth through a token; a stale token raises. */
+value capi_nth_int_token(value argv, value pos)
+{
+  const ocgc_invocation *inv = ocgc_invocation_of_token(Field(argv, 1));
+  const GValue *p;
+  if (inv == NULL)
+    caml_invalid_argument("capi_nth_int_token: argv used after its callback returned");
+  p = ocgc_invocation_param(inv, Int_val(pos));
+  if (p == NULL)
+    caml_invalid_argument("capi_nth_int_token: index out of range");
+  return Val_int(g_value_get_int(p));
+}
+
+/* Does [v] name a running invocation of this thread as a token? */
+value capi_is_token(value v)
+{
+  return Val_bool(ocgc_invocation_of_token(v) != NULL);
+}
+
+/* g_closure_invoke (2 gint params, gint result) on a GLib thread of its
+   own, this thread waiting without the runtime lock: the library takes
+   the lock for the call there. */
+#include <caml/signals.h>
+
+static gpointer invoke_thread(gpointer c)
+{
+  GValue params[2] = { G_VALUE_INIT, G_VALUE_INIT };
+  GValue ret = G_VALUE_INIT;
+  g_value_init(&params[0], G_TYPE_INT);
+  g_value_init(&params[1], G_TYPE_INT);
+  g_value_init(&ret, G_TYPE_INT);
+  g_closure_invoke((GClosure *)c, &ret, 2, params, NULL);
+  g_value_unset(&params[0]);
+  g_value_unset(&params[1]);
+  g_value_unset(&ret);
+  return NULL;
+}
+
+value capi_invoke_in_thread(value closure)
+{
+  CAMLparam1(closure);
+  GClosure *c = Closure_val(closure);
+  g_closure_ref(c);
+  caml_enter_blocking_section();
+  g_thread_join(g_thread_new("capi-token", invoke_thread, c));
+  caml_leave_blocking_section();
+  g_closure_unref(c);
+  CAMLreturn(Val_unit);
+}

@@ -4,6 +4,8 @@
 
 type handle
 type argv = { nargs : int; args : handle; mutable result : int; tag : string }
+(* The same record, args a token (ocgc_invocation_token). *)
+type targv = { tnargs : int; token : int; mutable tresult : int; ttag : string }
 type closure
 type obj
 type gvalue
@@ -13,6 +15,10 @@ external closure_new : (argv -> unit) -> closure = "capi_closure_new"
 external invoke : closure -> int -> int -> int = "capi_invoke"
 external nth_int : argv -> int -> int = "capi_nth_int"
 external is_handle : 'a -> bool = "capi_is_handle"
+external closure_new_token : (targv -> unit) -> closure = "capi_closure_new_token"
+external nth_int_token : targv -> int -> int = "capi_nth_int_token"
+external is_token : 'a -> bool = "capi_is_token"
+external invoke_in_thread : closure -> unit = "capi_invoke_in_thread"
 external object_new : unit -> obj = "capi_object_new"
 external value_of_new_object : unit -> gvalue = "capi_value_of_new_object"
 external other_new : unit -> other = "capi_other_new"
@@ -139,6 +145,39 @@ let () =
     (let o = cancellable_new () in
      let c = closure_new (fun _ -> ()) in
      match own_with_int o c with () -> false | exception Invalid_argument _ -> true);
+  (* Tokens: a handle that allocates nothing, refused once stale. *)
+  let tseen = ref None in
+  let t = closure_new_token (fun argv ->
+      tseen := Some (argv.token, is_token argv.token);
+      argv.tresult <- nth_int_token argv 0 + nth_int_token argv 1) in
+  check "token: params read through it, result through finish" (invoke t 20 22 = 42);
+  (match !tseen with
+   | Some (tok, live) ->
+     check "token: live during its callback" live;
+     check "token: stale after it (Invalid_argument)"
+       (not (is_token tok)
+        && match nth_int_token { tnargs = 2; token = tok; tresult = 0; ttag = "" } 0 with
+           | _ -> false | exception Invalid_argument _ -> true)
+   | None -> check "token: the callback ran" false);
+  check "token: other values are not tokens"
+    (not (is_token 0) && not (is_token (-1)) && not (is_token max_int) && not (is_token "x"));
+  let tinner = closure_new_token (fun argv -> argv.tresult <- nth_int_token argv 0 * 2) in
+  let touter = closure_new_token (fun argv ->
+      let x = invoke tinner (nth_int_token argv 0) 0 in
+      (* the outer token still names the outer invocation *)
+      argv.tresult <- x + nth_int_token argv 1 + (if is_token argv.token then 0 else 1000)) in
+  check "token: nested invocations, each its own" (invoke touter 3 4 = 10);
+  (* Serials are unique in the process: another thread's invocation gets a
+     token of another range, never one this thread could take for its own. *)
+  let mine = ref 0 and theirs = ref 0 in
+  let m = closure_new_token (fun argv -> mine := argv.token) in
+  ignore (invoke m 0 0);
+  let d = closure_new_token (fun argv -> theirs := argv.token) in
+  invoke_in_thread d;
+  let theirs = !theirs in
+  check "token: another thread's tokens are in another range"
+    (!mine lsr 40 <> 0 && theirs lsr 40 <> 0 && !mine lsr 40 <> theirs lsr 40);
+  ignore (Sys.opaque_identity (t, tinner, touter, m, d));
   (* Shutdown: closures do nothing, creation raises Closed. *)
   check "open before shutdown" (not (is_closed ()));
   let ran = ref false in

@@ -11,8 +11,9 @@
      replace): nothing is released inside OCaml's GC.
 
    ocgtk's argv record keeps its type and layout: { result : g_value;
-   nargs : int; args : args }, with args our invocation handle instead of
-   GLib's naked param_values pointer. The closure block keeps ocgtk's ops
+   nargs : int; args : args }, with args our invocation token (an integer
+   naming the running invocation, ocgc_invocation_token: no allocation)
+   instead of GLib's naked param_values pointer. The closure block keeps ocgtk's ops
    and word 0 = the GClosure* (one reference, sunk). The lock, exception,
    stale-invocation and exit policies are the library's. */
 
@@ -40,7 +41,7 @@ CAMLprim value ml_g_value_new(void);
 static value ocgtk_build_argv(const ocgc_invocation *inv, void *user_data)
 {
   CAMLparam0();
-  CAMLlocal3(argv, result, args);
+  CAMLlocal2(argv, result);
   GValue *rv = ocgc_invocation_return_value(inv);
   (void)user_data;
   result = ml_g_value_new();
@@ -50,11 +51,10 @@ static value ocgtk_build_argv(const ocgc_invocation *inv, void *user_data)
     g_value_copy(rv, &m->gvalue);
     m->initialized = 1;
   }
-  args = ocgc_invocation_handle(inv);
   argv = caml_alloc_small(3, 0);
   Field(argv, 0) = result;
   Field(argv, 1) = Val_int(ocgc_invocation_n_params(inv));
-  Field(argv, 2) = args;
+  Field(argv, 2) = ocgc_invocation_token(inv);
   CAMLreturn(argv);
 }
 
@@ -106,7 +106,7 @@ CAMLprim value ml_g_closure_new(value callback)
 
 static const GValue *ocgtk_param(value argv, value pos, const char *stale, const char *range)
 {
-  const ocgc_invocation *inv = ocgc_invocation_of_handle(Field(argv, 2));
+  const ocgc_invocation *inv = ocgc_invocation_of_token(Field(argv, 2));
   const GValue *p;
   if (inv == NULL)
     caml_invalid_argument(stale);
