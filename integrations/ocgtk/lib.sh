@@ -114,6 +114,8 @@ ocgtk_patch_gtk_compat() {
 #   ml_gobject.c  ml_g_closure_new, ml_g_closure_get_arg, ml_g_closure_get_arg_type
 #                 -> ocgtk_stock_* (the glue defines the originals: Closure.create,
 #                 Closure.nth and Closure.get_type reach the glue)
+#                 ml_g_signal_connect_closure -> ocgtk_stock_* (the glue's
+#                 Signal.connect calls it, then ocgc_closure_own)
 #                 g_closure_unref -> ocgc_defer_closure_unref (finalise_gclosure,
 #                 its only call)
 #                 g_value_unset -> ocgc_defer_value_unset    (finalize_gvalue,
@@ -157,6 +159,7 @@ new = ("  (names ml_glib ml_gvariant ml_gvariant_type ml_glib_bytes)\n" + flags 
        + stanza("ml_gobject", ["-Dml_g_closure_new=ocgtk_stock_ml_g_closure_new",
                                "-Dml_g_closure_get_arg=ocgtk_stock_ml_g_closure_get_arg",
                                "-Dml_g_closure_get_arg_type=ocgtk_stock_ml_g_closure_get_arg_type",
+                               "-Dml_g_signal_connect_closure=ocgtk_stock_ml_g_signal_connect_closure",
                                "-Dg_closure_unref=ocgc_defer_closure_unref",
                                "-Dg_value_unset=ocgc_defer_value_unset"])
        + stanza("ocgclosure_glue", extra))

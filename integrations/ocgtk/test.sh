@@ -9,6 +9,8 @@
 #      reproduces deterministically here must show (the stack is printed);
 #   5. memory per dialog (extra/dialogs, issue 19): printed for stock, under
 #      2 KB and no closure per dialog for ours.
+#   6. self-capturing handlers (extra/dialogs/owned.ml, issue 19): printed
+#      for stock, every object finalized for ours.
 #
 #   integrations/ocgtk/test.sh [stock|ours]
 #
@@ -193,6 +195,24 @@ if [ "$variant" = ours ]; then
   check "dialogs (ours): RSS per dialog under 2048 B (got ${d_rss:-?} B)" awk -v v="${d_rss:-1e9}" 'BEGIN { exit !(v < 2048) }'
   check "dialogs (ours): malloc in use per dialog under 2048 B (got ${d_malloc:-?} B)" awk -v v="${d_malloc:-1e9}" 'BEGIN { exit !(v < 2048) }'
   check "dialogs (ours): no closure left per dialog (got ${d_closures:-?})" awk -v v="${d_closures:-1}" 'BEGIN { exit !(v < 0.01) }'
+fi
+
+# ---- 6. self-capturing handlers (issue 19) -------------------------------------
+# extra/dialogs/owned.ml: adjustments whose handler captures them, dropped.
+# Stock keeps every one (printed only); on ours the glue's
+# ocgc_closure_own lets every one go (checked). Shown here: stock 0 of 200,
+# ours 200 of 200 (and 0 of 200 before the glue called it).
+echo "--- self-capturing handlers ($variant)"
+timeout 300 "$bin/extra/dialogs/owned.exe" >"$tmp/owned.out" 2>"$tmp/owned.err"
+orc=$?
+grep . "$tmp/owned.err" | head -n 5 | sed 's/^/  stderr: /'
+oline=$(grep '^owned: ' "$tmp/owned.out" | tail -n 1)
+echo "  ocgtk-$variant $oline (exit $orc)"
+check "owned ($variant): the program ran to its figure" test "$orc" -eq 0 -a -n "$oline"
+if [ "$variant" = ours ]; then
+  o_f=$(sed -n 's/^owned: \([0-9]*\) of \([0-9]*\) .*/\1 \2/p' <<<"$oline")
+  check "owned (ours): every self-capturing adjustment finalized (${o_f% *} of ${o_f#* })" \
+    test -n "$o_f" -a "${o_f% *}" = "${o_f#* }"
 fi
 echo "ocgtk part ($variant) took $((SECONDS - t_all)) s"
 finish

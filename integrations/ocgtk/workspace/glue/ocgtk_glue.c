@@ -133,3 +133,23 @@ CAMLprim value ml_g_closure_get_arg_type(value argv, value pos)
                                 "closure_get_arg_type: index out of bounds");
   return Val_long(G_VALUE_TYPE(p));
 }
+
+/* Gobject.Signal.connect (issue 19): ocgtk's own external, then the closure
+   made owned by the object (ocgc_closure_own), so that a handler capturing
+   its object does not keep it alive once ocgtk's users drop both. ocgtk's
+   object block holds one reference, released by its finalizer through
+   ocgc_defer_object_unref, and its closure block's finalizer releases
+   through ocgc_defer_closure_unref: the two things the call needs. */
+CAMLprim value ocgtk_stock_ml_g_signal_connect_closure(value obj, value signal_name,
+                                                       value closure, value after);
+
+CAMLprim value ml_g_signal_connect_closure(value obj, value signal_name, value closure,
+                                           value after)
+{
+  CAMLparam4(obj, signal_name, closure, after);
+  CAMLlocal1(id);
+  id = ocgtk_stock_ml_g_signal_connect_closure(obj, signal_name, closure, after);
+  if (Long_val(id) != 0)
+    (void)ocgc_closure_own(G_OBJECT(ml_gobject_ext_of_val(obj)), obj, GClosure_val(closure));
+  CAMLreturn(id);
+}
