@@ -151,6 +151,7 @@ lg_install_gclosure() {
 # what each one moves, and why g_value_unset is not among them).
 LG_GLUE_RENAMES=(
   -Dml_g_closure_new=lg_stock_ml_g_closure_new
+  -Dml_g_signal_connect_closure=lg_stock_ml_g_signal_connect_closure
   -Dg_closure_unref=ocgc_defer_closure_unref
   -Dg_boxed_free=ocgc_defer_boxed_free
   -Dg_queue_push_head=lg_glue_queue_push_head
@@ -179,6 +180,11 @@ lg_patch_for_glue() {
     [ "$total" = "$want" ] || lg_die "glue patch: $n appears outside $f ($total uses in all)"
   done
   grep -q '"GValue/2.0/", ml_final_GValue' "$src/ml_gobject.c" || lg_die "glue patch: lablgtk's GValue operations are not the ones expected"
+  # ml_g_signal_connect_closure is made by ML_4 in ml_gobject.c (the -D
+  # applies to the pasted name), and named nowhere else in C.
+  [ "$(grep -c '^ML_4 (g_signal_connect_closure,' "$src/ml_gobject.c")" = 1 ] &&
+    [ "$(cat "$src"/*.c "$src"/*.h | grep -cw ml_g_signal_connect_closure)" = 0 ] ||
+    lg_die "glue patch: lablgtk's g_signal_connect_closure external is not the one expected"
   grep -q '^CAMLprim value \*ml_global_root_new (value v)$' "$src/wrappers.c" &&
     grep -q '^CAMLexport void ml_global_root_destroy (void \*data)$' "$src/wrappers.c" ||
     lg_die "glue patch: wrappers.c's ml_global_root_new/_destroy are not the ones expected"

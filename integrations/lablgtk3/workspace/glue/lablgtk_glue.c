@@ -6,6 +6,9 @@
 
    - ml_g_closure_new -> lg_stock_ml_g_closure_new: Gobject.Closure.create
      reaches ml_g_closure_new below (stock's becomes unused);
+   - ml_g_signal_connect_closure -> lg_stock_ml_g_signal_connect_closure:
+     GtkSignal.connect reaches the one at the end of this file, which calls
+     stock's and then ocgc_closure_own;
    - g_closure_unref  -> ocgc_defer_closure_unref (ml_gobject.c, the
      GClosure blocks' finalizers, its only calls);
    - g_boxed_free     -> ocgc_defer_boxed_free (ml_gobject.c, the boxed
@@ -53,6 +56,7 @@
    the renames above, and so is this one). */
 #undef caml_alloc_custom
 #undef ml_g_closure_new
+#undef ml_g_signal_connect_closure
 #undef g_closure_unref
 #undef g_boxed_free
 #undef g_queue_push_head
@@ -228,4 +232,26 @@ guint lg_glue_log_set_handler(const gchar *domain, GLogLevelFlags levels,
   /* freed by g_log_remove_handler (its cell by lablgtk's own
      ml_global_root_destroy, above) */
   return g_log_set_handler_full(domain, levels, lg_log_trampoline, h, g_free);
+}
+
+/* ---- GtkSignal.connect: owned handlers (issue 19) ---------------------------
+   lablgtk's own ml_g_signal_connect_closure (renamed lg_stock_*), then the
+   closure made owned by its object (ocgc_closure_own). lablgtk wraps every
+   callback in a function that captures the object (GtkSignal.connect_aux),
+   so without this every handler keeps its object until shutdown. lablgtk's
+   object block holds one reference, released by its finalizer through the
+   glue's queue (ocgc_defer_object_unref); its closure block's finalizer
+   releases through ocgc_defer_closure_unref: what the call needs. Both
+   blocks keep their pointer in field 1 (lablgtk's Pointer_val). */
+CAMLprim value lg_stock_ml_g_signal_connect_closure(value obj, value name, value closure,
+                                                    value after);
+
+CAMLprim value ml_g_signal_connect_closure(value obj, value name, value closure, value after)
+{
+  CAMLparam4(obj, name, closure, after);
+  CAMLlocal1(id);
+  id = lg_stock_ml_g_signal_connect_closure(obj, name, closure, after);
+  if (Long_val(id) != 0)
+    (void)ocgc_closure_own((GObject *)Field(obj, 1), obj, (GClosure *)Field(closure, 1));
+  CAMLreturn(id);
 }
