@@ -55,23 +55,19 @@ figures=(
 )
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 run() { # run VARIANT ARGS... : prints the number, or "hang" / "fail"
-  local out rc
-  if [ "$2" = dialogs ]; then # extra/dialogs (issue 19), under an X server of its own
-    out=$(cd "$tmp" && DIALOGS=$3 timeout 120 "$root/scripts/xvfb.sh" "${dexe[$1]}" 2>"$tmp/err"); rc=$?
-    if [ $rc -eq 124 ]; then echo hang; elif [ $rc -ne 0 ]; then echo "fail($rc)"
-    else sed -n 's/^dialogs: RSS \(-\{0,1\}[0-9.]*\) B.*/\1/p' <<<"$out"; fi
-    return
-  fi
-  if [ "$2" = program ]; then # extra/program (issue 25), under an X server of its own
-    out=$(cd "$tmp" && timeout 120 "$root/scripts/xvfb.sh" "${pexe[$1]}" "$3" 2>"$tmp/err"); rc=$?
-    if [ $rc -eq 124 ]; then echo hang; elif [ $rc -ne 0 ]; then echo "fail($rc)"
-    else sed -n 's/^program: \([0-9.]*\) .*/\1/p' <<<"$out"; fi
-    return
-  fi
-  out=$(cd "$tmp" && timeout 120 "${exe[$1]}" "${@:2}" 2>"$tmp/err"); rc=$?
+  local out rc cmd pat='s/^[a-z]*: \([0-9.]*\) .*/\1/p'
+  case $2 in
+    # extra/dialogs (issue 19) and extra/program (issue 25), each under an
+    # X server of its own
+    dialogs) cmd=(env "DIALOGS=$3" "$root/scripts/xvfb.sh" "${dexe[$1]}")
+      pat='s/^dialogs: RSS \(-\{0,1\}[0-9.]*\) B.*/\1/p' ;;
+    program) cmd=("$root/scripts/xvfb.sh" "${pexe[$1]}" "$3") ;;
+    *) cmd=("${exe[$1]}" "${@:2}") ;;
+  esac
+  out=$(cd "$tmp" && timeout 120 "${cmd[@]}" 2>"$tmp/err"); rc=$?
   if [ $rc -eq 124 ]; then echo hang
   elif [ $rc -ne 0 ]; then echo "fail($rc)"
-  else sed -n 's/^[a-z]*: \([0-9.]*\) .*/\1/p' <<<"$out"; fi
+  else sed -n "$pat" <<<"$out"; fi
 }
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 

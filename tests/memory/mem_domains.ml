@@ -85,9 +85,7 @@ let () =
         run k;
         let s =
           (* MEM_PEEK=1: without the GC and flush of a sample *)
-          if Memstat.env_int "MEM_PEEK" 0 = 1 then
-            { Memstat.malloc = Memstat.malloc_in_use (); rss = Memstat.rss (); live = (Gclosure.stats ()).live }
-          else Memstat.sample ()
+          if Memstat.env_int "MEM_PEEK" 0 = 1 then Memstat.peek () else Memstat.sample ()
         in
         Printf.printf "  after %d more: malloc %+d rss %+d live %d major cycles %d\n%!" (n - first - left + k) (s.malloc - a.malloc) (s.rss - a.rss) s.live (Gc.quick_stat ()).major_collections;
         go (left - k)

@@ -12,13 +12,15 @@ let settle () =
 
 type sample = { malloc : int; rss : int; live : int }
 
+let peek () = { malloc = malloc_in_use (); rss = rss (); live = (Gclosure.stats ()).live }
+
 let sample () =
   settle ();
   (* Free OCaml heap pools back to the system: the RSS figure is then about
      what C keeps, not the OCaml heap's high-water mark. *)
   Gc.compact ();
   Gclosure.flush ();
-  { malloc = malloc_in_use (); rss = rss (); live = (Gclosure.stats ()).live }
+  peek ()
 
 let per ~n a b = (float (b.malloc - a.malloc) /. float n, float (b.rss - a.rss) /. float n)
 

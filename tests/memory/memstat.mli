@@ -10,7 +10,10 @@ val settle : unit -> unit
 (** [Gc.full_major] and [Gclosure.flush], three times. *)
 
 type sample = { malloc : int; rss : int; live : int }
-(** Figures after a {!settle}: malloc in use, RSS, live closures. *)
+(** Malloc in use, RSS, live closures. *)
+
+val peek : unit -> sample
+(** The figures as they are, with no GC or flush first. *)
 
 val sample : unit -> sample
 (** Settles, compacts the OCaml heap (its free pools go back to the
