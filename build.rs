@@ -27,7 +27,7 @@ fn compile_shim() {
     for inc in glib.split_whitespace() {
         build.include(inc.trim_start_matches("-I"));
     }
-    build.file("src/shim.c").file("src/owners_gc.c").include(ocaml_where()).warnings(true).compile("gclosure_shim");
+    build.file("src/shim.c").file("src/ocaml/owners_gc.c").include(ocaml_where()).warnings(true).compile("gclosure_shim");
 }
 
 /// Links the library's OCaml side and `own` (with the runtime) into this
@@ -72,7 +72,7 @@ fn main() {
         std::process::exit(1);
     }
     println!("cargo:rerun-if-changed=src/shim.c");
-    println!("cargo:rerun-if-changed=src/owners_gc.c");
+    println!("cargo:rerun-if-changed=src/ocaml/owners_gc.c");
     // The variables that ocaml-sys's and ocaml-boxroot-sys's build scripts
     // rerun on, plus ours. OCAMLOPT alone cannot say that the OCaml changed:
     // .cargo/config.toml sets it to a wrapper whose path never changes, so

@@ -73,30 +73,12 @@ const _: () = {
     );
 };
 
-mod boundary;
 mod capi;
-mod capi_cells;
-mod caml_boxed;
-mod closure;
-mod deferred;
+mod core;
 pub mod embed;
-mod errors;
-mod gtype;
-mod gvalue;
-mod handles;
-mod invocation;
-mod lifecycle;
-mod local_root;
-mod lock;
-mod ml;
-mod owners;
-mod registry;
-mod root;
-mod safepoint;
-mod shutdown;
-mod signals;
-mod spare;
-mod toplevels;
-mod weight;
+mod gtk;
+#[cfg(feature = "gtk4")]
+mod gtk4;
+mod ocaml;
 
 pub use embed::{connect_closure, stats, Callback, Error, Locked, Runtime, Stats};

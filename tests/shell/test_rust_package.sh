@@ -30,7 +30,7 @@ list() { cargo package --quiet --allow-dirty --offline --list -p "$1" 2>/dev/nul
 main=$(list ocaml-gclosure); build=$(list ocaml-gclosure-build)
 has_all() { local l=$1; shift; for f in "$@"; do grep -qx "$f" <<<"$l" || { echo "  missing: $f"; return 1; }; done; }
 check "the main crate's package has the sources, the shim, build.rs and the OCaml side" \
-  has_all "$main" Cargo.toml README.md build.rs src/lib.rs src/embed.rs src/ml/mod.rs src/shim.c src/owners_gc.c \
+  has_all "$main" Cargo.toml README.md build.rs src/lib.rs src/embed/mod.rs src/ocaml/ml/mod.rs src/shim.c src/ocaml/owners_gc.c \
   ocaml-lib/core/gclosure_core.ml ocaml-lib/core/gclosure_core.mli ocaml-lib/gclosure.ml ocaml-lib/gclosure.mli \
   ocaml-lib/gobject.ml ocaml-lib/gobject.mli
 # Every module ocaml-gclosure-build compiles is in it (its LIBRARY_ML).

@@ -1,0 +1,386 @@
+//! The C API for bindings (`include/gclosure.h`): closures made from a
+//! binding's C stubs, with the binding's own argv, and the deferred
+//! release callable from its GC finalizers.
+//!
+//! Everything here forwards to the library's own paths: a closure is made
+//! by `closure::create_raw` and invoked by `closure::invoke` (lock,
+//! exception, stale-invocation and exit policies), with [`CArgv`] in place
+//! of the library's argv handle; releases are `deferred::push`. No function
+//! here needs the library's OCaml modules: without the core module's
+//! registrations, `Closed` falls back to `Failure` and the exception
+//! handler to printing.
+
+use std::ffi::c_int;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use glib::ffi::{gpointer, GType};
+use glib::gobject_ffi::{GClosure, GObject, GValue};
+use crate::core::root::Root;
+use ocaml::sys;
+
+use crate::ocaml::boundary::{self, Val};
+use crate::core::closure::{self, ArgvBuilder, Marshal};
+use crate::core::deferred::{self, Deferred};
+use crate::ocaml::handles::ArgvHandle;
+use crate::core::invocation::Invocation;
+use crate::core::lifecycle::{self, Accept};
+use crate::core::safepoint;
+
+/// `ocgc_invocation`: the running invocation (opaque to C).
+pub type OcgcInvocation = Invocation;
+
+/// `ocgc_marshal_spec` (layout shared with the header).
+#[repr(C)]
+pub struct OcgcMarshalSpec {
+    build_argv: Option<unsafe extern "C" fn(*const OcgcInvocation, gpointer) -> Val>,
+    finish: Option<unsafe extern "C" fn(*const OcgcInvocation, Val, c_int, gpointer)>,
+    on_exception: Option<unsafe extern "C" fn(Val, gpointer)>,
+    user_data: gpointer,
+}
+
+/// A binding's argv: built by its `build_argv` (the argv handle when
+/// NULL), rooted across the callback by the marshaller so that `finish`
+/// sees it.
+struct CArgv<'a>(&'a OcgcMarshalSpec);
+
+impl ArgvBuilder for CArgv<'_> {
+    #[inline(always)]
+    unsafe fn build(&self, inv: &Invocation) -> Option<Val> {
+        Some(match self.0.build_argv {
+            // Marked as a callback by the marshaller (`invoke_hooked`): the
+            // binding's C code may allocate and run OCaml code.
+            // SAFETY: domain lock held, `inv` running (precondition);
+            // the header's contract for build_argv.
+            Some(f) => unsafe { f(inv, self.0.user_data) },
+            // SAFETY: domain lock held, inside the library; rooted at once.
+            None => unsafe { ArgvHandle::new_raw(inv) },
+        })
+    }
+
+    unsafe fn on_exception(&self, exn: Val) {
+        if let Some(f) = self.0.on_exception {
+            let _outside = lifecycle::suspend_for_callback();
+            // SAFETY: domain lock held; `exn` is rooted by the caller.
+            unsafe { f(exn, self.0.user_data) }
+        }
+    }
+
+    unsafe fn finish(&self, inv: &Invocation, argv: Val, raised: bool) {
+        if let Some(f) = self.0.finish {
+            // Marked as a callback by the marshaller (`invoke_hooked`).
+            // SAFETY: domain lock held, `inv` running; the argv is rooted
+            // by the marshaller until after this call.
+            unsafe { f(inv, argv, raised as c_int, self.0.user_data) }
+        }
+    }
+}
+
+/// The meta marshaller of the C API's closures: the spec is GLib's
+/// marshal data. As `closure::marshal`, a panic never leaves it.
+unsafe extern "C" fn capi_marshal(
+    c: *mut GClosure,
+    ret: *mut GValue,
+    n: u32,
+    params: *const GValue,
+    hint: gpointer,
+    spec: gpointer,
+) {
+    let r = catch_unwind(|| {
+        // SAFETY: GLib's arguments; `spec` is the OcgcMarshalSpec given to
+        // ocgc_closure_new, valid for the closure's life (its contract).
+        unsafe { closure::invoke(c, ret, n, params, hint, &CArgv(&*(spec as *const OcgcMarshalSpec))) }
+    });
+    if r.is_err() {
+        eprintln!("ocaml-gclosure: internal error in a closure invocation (Rust panic); the callback was not run");
+    }
+}
+
+/// Raises `Failure msg` (domain lock held, nothing to drop in the caller).
+unsafe fn fail(msg: &'static std::ffi::CStr) -> ! {
+    // SAFETY: precondition.
+    unsafe { sys::caml_failwith(msg.as_ptr()) };
+    unreachable!()
+}
+
+/// `ocgc_closure_new` (header).
+///
+/// # Safety
+/// Header: domain lock held, from an OCaml external; `spec` outlives the closure.
+#[no_mangle]
+pub unsafe extern "C" fn ocgc_closure_new(callback: Val, spec: *const OcgcMarshalSpec) -> *mut GClosure {
+    if spec.is_null() {
+        // SAFETY: domain lock held (precondition).
+        unsafe { fail(c"ocgc_closure_new: spec is NULL") }
+    }
+    let Ok(inside) = lifecycle::enter(Accept::OpenOnly) else {
+        // SAFETY: domain lock held; nothing owned here.
+        unsafe { boundary::raise_closed() }
+    };
+    let made = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: domain lock held, inside the library, not a finalizer.
+        unsafe { safepoint::at_entry() };
+        crate::gtk::toplevels::notice();
+        // SAFETY: domain lock held; the root is allocated outside the OCaml heap.
+        let root = unsafe { Root::new(callback) }?;
+        let how = Marshal::Meta { meta: Some(capi_marshal), data: spec as gpointer };
+        // SAFETY: domain lock held, inside the library; capi_marshal calls
+        // `invoke`, and `spec` outlives the closure (precondition).
+        unsafe { closure::create_raw(root, how) }.ok()
+    }));
+    drop(inside);
+    match made {
+        Ok(Some(c)) => c,
+        // SAFETY: domain lock held; every Rust value was dropped.
+        Ok(None) if !lifecycle::is_open() => unsafe { boundary::raise_closed() },
+        // SAFETY: as above.
+        Ok(None) => unsafe { fail(c"ocgc_closure_new: cannot root the callback (out of memory)") },
+        // SAFETY: as above.
+        Err(_) => unsafe { fail(c"ocgc_closure_new: internal error (Rust panic)") },
+    }
+}
+
+/// `ocgc_closure_own` (header).
+///
+/// # Safety
+/// Header: external (domain lock held, not in a GC finalizer); `object`
+/// alive and referenced by `wrapper`; `closure` made by `ocgc_closure_new`
+/// and alive.
+#[no_mangle]
+pub unsafe extern "C" fn ocgc_closure_own(object: *mut GObject, wrapper: Val, closure: *mut GClosure) -> c_int {
+    if object.is_null() || closure.is_null() {
+        // SAFETY: domain lock held (precondition); nothing owned here.
+        unsafe { sys::caml_invalid_argument(c"ocgc_closure_own: object or closure is NULL".as_ptr()) };
+        unreachable!()
+    }
+    if !sys::is_block(wrapper) {
+        // SAFETY: as above.
+        unsafe {
+            sys::caml_invalid_argument(c"ocgc_closure_own: the wrapper is not a heap block (an int or constant constructor cannot be watched)".as_ptr())
+        };
+        unreachable!()
+    }
+    let Ok(inside) = lifecycle::enter(Accept::OpenOnly) else {
+        // SAFETY: domain lock held; nothing owned here.
+        unsafe { boundary::raise_closed() }
+    };
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: domain lock held, inside the library, not a finalizer
+        // (precondition); `object`, `closure` and `wrapper` as required.
+        unsafe { crate::ocaml::owners::own_on_release(object, wrapper, closure) }
+    }));
+    drop(inside);
+    match r {
+        Ok(Ok(done)) => done as c_int,
+        Ok(Err(exn)) => {
+            // SAFETY: domain lock held; the exception is read off its root,
+            // which is dropped before raising (no allocation between).
+            let e = unsafe { exn.get() };
+            drop(exn);
+            // SAFETY: an exception value; every Rust value was dropped.
+            unsafe { sys::caml_raise(e) };
+            unreachable!()
+        }
+        // SAFETY: domain lock held; every Rust value was dropped.
+        Err(_) => unsafe { fail(c"ocgc_closure_own: internal error (Rust panic)") },
+    }
+}
+
+/// `ocgc_invocation_n_params` (header).
+///
+/// # Safety
+/// `inv` is running (header).
+#[no_mangle]
+pub unsafe extern "C" fn ocgc_invocation_n_params(inv: *const OcgcInvocation) -> u32 {
+    // SAFETY: precondition.
+    unsafe { (*inv).n }
+}
+
+/// `ocgc_invocation_param` (header).
+///
+/// # Safety
+/// `inv` is running (header).
+#[no_mangle]
+pub unsafe extern "C" fn ocgc_invocation_param(inv: *const OcgcInvocation, i: u32) -> *const GValue {
+    // SAFETY: precondition.
+    unsafe { (*inv).param(i as usize) }.map_or(std::ptr::null(), |p| p as *const GValue)
+}
+
+/// `ocgc_invocation_return_value` (header).
+///
+/// # Safety
+/// `inv` is running (header).
+#[no_mangle]
+pub unsafe extern "C" fn ocgc_invocation_return_value(inv: *const OcgcInvocation) -> *mut GValue {
+    // SAFETY: precondition.
+    unsafe { (*inv).ret }
+}
+
+/// `ocgc_invocation_closure` (header).
+///
+/// # Safety
+/// `inv` is running (header).
+#[no_mangle]
+pub unsafe extern "C" fn ocgc_invocation_closure(inv: *const OcgcInvocation) -> *mut GClosure {
+    // SAFETY: precondition.
+    unsafe { (*inv).closure }
+}
+
+/// `ocgc_invocation_hint` (header).
+///
+/// # Safety
+/// `inv` is running (header).
+#[no_mangle]
+pub unsafe extern "C" fn ocgc_invocation_hint(inv: *const OcgcInvocation) -> gpointer {
+    // SAFETY: precondition.
+    unsafe { (*inv).hint }
+}
+
+/// `ocgc_invocation_handle` (header).
+///
+/// # Safety
+/// Domain lock held, `inv` running (header).
+#[no_mangle]
+pub unsafe extern "C" fn ocgc_invocation_handle(inv: *const OcgcInvocation) -> Val {
+    // SAFETY: precondition; the block is returned to the caller, who roots
+    // it or stores it before allocating again.
+    unsafe { ArgvHandle::new_raw(&*inv) }
+}
+
+/// `ocgc_invocation_of_handle` (header).
+///
+/// # Safety
+/// Domain lock held; `handle` is a valid OCaml value (header).
+#[no_mangle]
+pub unsafe extern "C" fn ocgc_invocation_of_handle(handle: Val) -> *const OcgcInvocation {
+    // SAFETY: precondition.
+    unsafe { ArgvHandle::invocation_of(handle) }.map_or(std::ptr::null(), |i| i as *const Invocation)
+}
+
+// ---- deferred release: only a push (safe in a GC finalizer) ----------------
+
+/// `ocgc_defer_closure_unref` (header).
+#[no_mangle]
+pub extern "C" fn ocgc_defer_closure_unref(c: *mut GClosure) {
+    if !c.is_null() {
+        deferred::push(Deferred::Closure(c));
+    }
+}
+
+/// `ocgc_defer_object_unref` (header).
+#[no_mangle]
+pub extern "C" fn ocgc_defer_object_unref(o: gpointer) {
+    if !o.is_null() {
+        deferred::push(Deferred::Object(o as *mut GObject));
+    }
+}
+
+/// `ocgc_defer_boxed_free` (header).
+#[no_mangle]
+pub extern "C" fn ocgc_defer_boxed_free(t: GType, p: gpointer) {
+    if !p.is_null() {
+        deferred::push(Deferred::Boxed(t, p));
+    }
+}
+
+/// `ocgc_defer_value_unset` (header): the GValue's bytes move into the
+/// queue and `*v` is zeroed.
+///
+/// # Safety
+/// `v` is NULL, a zeroed GValue or an initialised one the caller owns (header).
+#[no_mangle]
+pub unsafe extern "C" fn ocgc_defer_value_unset(v: *mut GValue) {
+    // SAFETY: precondition: readable; a GValue's type is its first word.
+    if v.is_null() || unsafe { (*v).g_type } == 0 {
+        return;
+    }
+    // SAFETY: a GValue is moved by copying its bytes (GLib copies them in
+    // g_value_array and signal emission); the caller's copy is zeroed so
+    // that the contents are owned once.
+    let moved = unsafe {
+        let b = Box::new(std::ptr::read(v));
+        std::ptr::write_bytes(v, 0, 1);
+        b
+    };
+    deferred::push(Deferred::Value(moved));
+}
+
+/// `ocgc_defer` (header).
+#[no_mangle]
+pub extern "C" fn ocgc_defer(f: Option<unsafe extern "C" fn(gpointer)>, data: gpointer) {
+    if let Some(f) = f {
+        deferred::push(Deferred::Notify(f, data));
+    }
+}
+
+// ---- lifecycle --------------------------------------------------------------
+
+/// `ocgc_flush` (header).
+///
+/// # Safety
+/// Domain lock held, not in a GC finalizer (header).
+#[no_mangle]
+pub unsafe extern "C" fn ocgc_flush() {
+    let Ok(inside) = lifecycle::enter(Accept::AnyButExit) else { return };
+    // SAFETY: precondition; inside the library.
+    if catch_unwind(|| unsafe { safepoint::flush() }).is_err() {
+        eprintln!("ocaml-gclosure: internal error in ocgc_flush (Rust panic)");
+    }
+    drop(inside);
+}
+
+/// `ocgc_shutdown` (header).
+///
+/// # Safety
+/// Domain lock held, not in a GC finalizer, the runtime running (header).
+#[no_mangle]
+pub unsafe extern "C" fn ocgc_shutdown() {
+    // The core module's shutdown also deletes its GC alarm: through it
+    // when linked.
+    // SAFETY: domain lock held; named values live until exit.
+    let f = unsafe { sys::caml_named_value(c"gclosure.shutdown".as_ptr()) };
+    if !f.is_null() {
+        // SAFETY: `unit -> unit`, registered by the core module; its
+        // exception (none expected) is dropped, never raised through C.
+        unsafe { sys::caml_callback_exn(*f, sys::UNIT) };
+        return;
+    }
+    let Ok(inside) = lifecycle::enter(Accept::AnyButExit) else { return };
+    // SAFETY: precondition; inside the library.
+    if catch_unwind(|| unsafe { crate::ocaml::shutdown::shutdown() }).is_err() {
+        eprintln!("ocaml-gclosure: internal error in ocgc_shutdown (Rust panic)");
+    }
+    drop(inside);
+}
+
+/// `ocgc_is_closed` (header).
+#[no_mangle]
+pub extern "C" fn ocgc_is_closed() -> c_int {
+    (!lifecycle::is_open()) as c_int
+}
+
+// ---- invocation tokens (issue 25): a handle that allocates nothing --------
+
+/// `ocgc_invocation_token` (header): the invocation's serial number as an
+/// OCaml integer (serials are unique in the process, below 2^62).
+///
+/// # Safety
+/// `inv` is running (header).
+#[no_mangle]
+pub unsafe extern "C" fn ocgc_invocation_token(inv: *const OcgcInvocation) -> Val {
+    // SAFETY: precondition.
+    let serial = unsafe { (*inv).serial() };
+    ((serial << 1) | 1) as Val
+}
+
+/// `ocgc_invocation_of_token` (header).
+///
+/// # Safety
+/// `token` is a valid OCaml value (header).
+#[no_mangle]
+pub unsafe extern "C" fn ocgc_invocation_of_token(token: Val) -> *const OcgcInvocation {
+    if token & 1 == 0 || (token as isize) < 0 {
+        return std::ptr::null();
+    }
+    crate::core::invocation::find_serial((token >> 1) as u64).map_or(std::ptr::null(), |i| i as *const Invocation)
+}
+pub mod cells;

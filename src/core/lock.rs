@@ -1,0 +1,192 @@
+//! The OCaml domain lock, for callbacks that arrive on any thread.
+//!
+//! GLib may invoke a closure on a thread that does not hold the lock: a GIO
+//! worker thread, a thread OCaml never saw, or an OCaml thread that runs a
+//! main loop inside a blocking section. [`acquire`] makes such a thread
+//! known to the runtime (once; it is unregistered when the thread exits)
+//! and takes the lock; [`Acquired`]'s drop gives it back.
+
+use std::cell::Cell;
+
+extern "C" {
+    fn gclosure_shim_domain_lock_held() -> std::ffi::c_int;
+    fn gclosure_shim_thread_register() -> std::ffi::c_int;
+    fn gclosure_shim_thread_unregister() -> std::ffi::c_int;
+    fn gclosure_shim_acquire();
+    fn gclosure_shim_release();
+    fn gclosure_shim_cancel_disable() -> std::ffi::c_int;
+    fn gclosure_shim_cancel_restore(old: std::ffi::c_int);
+}
+
+/// Thread cancellation disabled while this lives (restored on drop).
+///
+/// OCaml 5.4's exit with `OCAMLRUNPARAM=c=1` cancels (`pthread_cancel`)
+/// every other domain thread that sits in a blocking section. A thread
+/// that waits inside the library must not be unwound through Rust and
+/// GLib frames (a forced unwind through `catch_unwind` aborts the process):
+/// while it waits without its lock, cancellation is disabled, and the
+/// runtime's exit goes on without it.
+pub struct NoCancel(std::ffi::c_int);
+
+impl NoCancel {
+    /// Disables cancellation for the calling thread.
+    pub fn new() -> NoCancel {
+        // SAFETY: pthread_setcancelstate on the calling thread; no precondition.
+        NoCancel(unsafe { gclosure_shim_cancel_disable() })
+    }
+}
+
+impl Drop for NoCancel {
+    fn drop(&mut self) {
+        // SAFETY: restores the state `new` saved, on the same thread (not Send).
+        unsafe { gclosure_shim_cancel_restore(self.0) }
+    }
+}
+
+/// True when the calling thread holds an OCaml domain lock (so it may
+/// allocate, read roots and call OCaml functions).
+pub fn held() -> bool {
+    // SAFETY: the shim only reads OCaml's thread-local domain-state pointer,
+    // which is valid to read from any thread at any time.
+    unsafe { gclosure_shim_domain_lock_held() != 0 }
+}
+
+/// True when the calling domain is the only OCaml domain running (always
+/// on OCaml 4.14). Read with the domain lock held, it means no other
+/// domain runs concurrently until this thread runs OCaml code or gives the
+/// lock up: the rule of the runtime's own `caml_domain_alone` fast paths
+/// (`caml/domain.h`).
+#[inline(always)]
+pub fn domain_alone() -> bool {
+    #[cfg(ocaml5)]
+    {
+        extern "C" {
+            /// The runtime's count of running domains (`caml/domain.h`).
+            static caml_num_domains_running: std::sync::atomic::AtomicUsize;
+        }
+        // SAFETY: an exported atomic of the runtime, alive for the process;
+        // read as `caml_domain_alone` reads it (acquire).
+        unsafe { caml_num_domains_running.load(std::sync::atomic::Ordering::Acquire) == 1 }
+    }
+    #[cfg(not(ocaml5))]
+    true
+}
+
+/// True when the calling thread holds a domain lock that the library did
+/// not take for it: it is running OCaml code (or came from it), and
+/// returning from the library goes back into OCaml.
+pub fn returns_to_ocaml() -> bool {
+    held() && TAKEN.with(|t| t.get()) == 0
+}
+
+/// Unregisters, at thread exit, a thread that [`acquire`] registered.
+struct Registration;
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // After an explicit shutdown (Closed) the runtime goes on: the
+        // thread's descriptor and stack are given back as when Open. Only
+        // during the exit is the runtime left alone.
+        if crate::core::lifecycle::life() != crate::core::lifecycle::Life::Exiting {
+            // SAFETY: this thread was registered by `acquire` and does not
+            // hold the lock (every `Acquired` has been dropped by now).
+            unsafe { gclosure_shim_thread_unregister() };
+        }
+    }
+}
+
+thread_local! {
+    static REGISTERED: Cell<bool> = const { Cell::new(false) };
+    /// `Acquired` guards alive on this thread.
+    static TAKEN: Cell<u32> = const { Cell::new(0) };
+    static REGISTRATION: std::cell::RefCell<Option<Registration>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The domain lock taken by [`acquire`]; released on drop.
+pub struct Acquired {
+    _not_send: std::marker::PhantomData<*mut ()>,
+}
+
+impl Drop for Acquired {
+    fn drop(&mut self) {
+        TAKEN.with(|t| t.set(t.get() - 1));
+        // SAFETY: this thread took the lock in `acquire` and still holds it.
+        unsafe { gclosure_shim_release() };
+    }
+}
+
+/// The domain lock given up for a while (a blocking section); taken back on
+/// drop. Cancellation is disabled meanwhile ([`NoCancel`]).
+pub struct Released {
+    _no_cancel: NoCancel,
+    _not_send: std::marker::PhantomData<*mut ()>,
+}
+
+impl Released {
+    /// Gives the lock up.
+    ///
+    /// # Safety
+    /// The calling thread holds the domain lock and holds no unrooted OCaml
+    /// value across the guard's life.
+    pub unsafe fn new() -> Released {
+        let no_cancel = NoCancel::new();
+        // SAFETY: precondition.
+        unsafe { gclosure_shim_release() };
+        Released { _no_cancel: no_cancel, _not_send: std::marker::PhantomData }
+    }
+}
+
+impl Drop for Released {
+    fn drop(&mut self) {
+        // SAFETY: this thread gave the lock up in `new` and is known to the runtime.
+        unsafe { gclosure_shim_acquire() };
+    }
+}
+
+/// Gives the domain lock up for the rest of the process (a parked thread).
+///
+/// # Safety
+/// The calling thread holds the domain lock and never uses OCaml again.
+pub unsafe fn release_for_good() {
+    // SAFETY: precondition.
+    unsafe { gclosure_shim_release() };
+}
+
+/// Takes the domain lock on a thread that does not hold it, registering the
+/// thread with the runtime first if it is unknown. Must not be called by a
+/// thread that holds the lock (check [`held`]).
+pub fn acquire() -> Acquired {
+    if !REGISTERED.with(|r| r.get()) {
+        // SAFETY: registering is allowed from any thread without the lock;
+        // it answers 0 for a thread the runtime already knows.
+        let newly = unsafe { gclosure_shim_thread_register() } == 1;
+        REGISTERED.with(|r| r.set(true));
+        if newly {
+            REGISTRATION.with(|r| *r.borrow_mut() = Some(Registration));
+        }
+    }
+    // The wait for the lock is a cancellation point.
+    let _no_cancel = NoCancel::new();
+    // SAFETY: the thread is known to the runtime (registered above or
+    // before) and does not hold the lock (precondition).
+    unsafe { gclosure_shim_acquire() };
+    TAKEN.with(|t| t.set(t.get() + 1));
+    Acquired { _not_send: std::marker::PhantomData }
+}
+
+/// [`acquire`] for the thread that started the runtime from Rust (the Rust
+/// host's main thread), which takes the lock for every call and every
+/// callback: known to the runtime since it started it, and never
+/// cancelled by the runtime's exit (a Rust host's end is its `Runtime`'s
+/// drop, not OCaml's exit), so neither the registration check nor the
+/// cancellation guard is needed (together a quarter of the cost of taking
+/// and giving back the lock, in instructions: `bench/analysis.md`). Must
+/// not be called by a thread that holds the lock.
+#[inline(always)]
+pub fn acquire_host() -> Acquired {
+    // SAFETY: the thread started the runtime (known to it) and does not
+    // hold the lock (precondition).
+    unsafe { gclosure_shim_acquire() };
+    TAKEN.with(|t| t.set(t.get() + 1));
+    Acquired { _not_send: std::marker::PhantomData }
+}

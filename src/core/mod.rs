@@ -1,0 +1,12 @@
+//! The core: a closure's life, with nothing about how OCaml values are
+//! represented or which GTK a program uses.
+pub mod closure;
+pub mod deferred;
+pub mod invocation;
+pub mod lifecycle;
+pub mod local_root;
+pub mod lock;
+pub mod registry;
+pub mod root;
+pub mod safepoint;
+pub mod spare;
