@@ -187,7 +187,7 @@ fn invalidate(key: Key) {
         // registry's writers run only under a domain lock.
         unsafe { REGISTRY.invalidate_unlocked(key) };
     } else {
-        if !held && !crate::embed::is_runtime_thread() {
+        if !held && !crate::core::thread::is_host() {
             FOREIGN_NOTIFIERS.store(true, Ordering::Relaxed);
         }
         REGISTRY.invalidate(key);

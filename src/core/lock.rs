@@ -6,12 +6,11 @@
 //! known to the runtime (once; it is unregistered when the thread exits)
 //! and takes the lock; [`Acquired`]'s drop gives it back.
 
-use std::cell::Cell;
+use crate::core::thread;
 
 extern "C" {
     fn gclosure_shim_domain_lock_held() -> std::ffi::c_int;
     fn gclosure_shim_thread_register() -> std::ffi::c_int;
-    fn gclosure_shim_thread_unregister() -> std::ffi::c_int;
     fn gclosure_shim_acquire();
     fn gclosure_shim_release();
     fn gclosure_shim_cancel_disable() -> std::ffi::c_int;
@@ -76,30 +75,7 @@ pub fn domain_alone() -> bool {
 /// not take for it: it is running OCaml code (or came from it), and
 /// returning from the library goes back into OCaml.
 pub fn returns_to_ocaml() -> bool {
-    held() && TAKEN.with(|t| t.get()) == 0
-}
-
-/// Unregisters, at thread exit, a thread that [`acquire`] registered.
-struct Registration;
-
-impl Drop for Registration {
-    fn drop(&mut self) {
-        // After an explicit shutdown (Closed) the runtime goes on: the
-        // thread's descriptor and stack are given back as when Open. Only
-        // during the exit is the runtime left alone.
-        if crate::core::lifecycle::life() != crate::core::lifecycle::Life::Exiting {
-            // SAFETY: this thread was registered by `acquire` and does not
-            // hold the lock (every `Acquired` has been dropped by now).
-            unsafe { gclosure_shim_thread_unregister() };
-        }
-    }
-}
-
-thread_local! {
-    static REGISTERED: Cell<bool> = const { Cell::new(false) };
-    /// `Acquired` guards alive on this thread.
-    static TAKEN: Cell<u32> = const { Cell::new(0) };
-    static REGISTRATION: std::cell::RefCell<Option<Registration>> = const { std::cell::RefCell::new(None) };
+    held() && thread::with(|t| t.taken.get()) == 0
 }
 
 /// The domain lock taken by [`acquire`]; released on drop.
@@ -109,7 +85,7 @@ pub struct Acquired {
 
 impl Drop for Acquired {
     fn drop(&mut self) {
-        TAKEN.with(|t| t.set(t.get() - 1));
+        thread::with(|t| t.taken.set(t.taken.get() - 1));
         // SAFETY: this thread took the lock in `acquire` and still holds it.
         unsafe { gclosure_shim_release() };
     }
@@ -156,13 +132,11 @@ pub unsafe fn release_for_good() {
 /// thread with the runtime first if it is unknown. Must not be called by a
 /// thread that holds the lock (check [`held`]).
 pub fn acquire() -> Acquired {
-    if !REGISTERED.with(|r| r.get()) {
+    if !thread::with(|t| t.registered.replace(true)) {
         // SAFETY: registering is allowed from any thread without the lock;
         // it answers 0 for a thread the runtime already knows.
-        let newly = unsafe { gclosure_shim_thread_register() } == 1;
-        REGISTERED.with(|r| r.set(true));
-        if newly {
-            REGISTRATION.with(|r| *r.borrow_mut() = Some(Registration));
+        if unsafe { gclosure_shim_thread_register() } == 1 {
+            thread::unregister_at_end();
         }
     }
     // The wait for the lock is a cancellation point.
@@ -170,7 +144,7 @@ pub fn acquire() -> Acquired {
     // SAFETY: the thread is known to the runtime (registered above or
     // before) and does not hold the lock (precondition).
     unsafe { gclosure_shim_acquire() };
-    TAKEN.with(|t| t.set(t.get() + 1));
+    thread::with(|t| t.taken.set(t.taken.get() + 1));
     Acquired { _not_send: std::marker::PhantomData }
 }
 
@@ -187,6 +161,6 @@ pub fn acquire_host() -> Acquired {
     // SAFETY: the thread started the runtime (known to it) and does not
     // hold the lock (precondition).
     unsafe { gclosure_shim_acquire() };
-    TAKEN.with(|t| t.set(t.get() + 1));
+    thread::with(|t| t.taken.set(t.taken.get() + 1));
     Acquired { _not_send: std::marker::PhantomData }
 }

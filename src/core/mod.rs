@@ -3,6 +3,7 @@
 pub mod closure;
 pub mod deferred;
 pub mod invocation;
+pub mod life;
 pub mod lifecycle;
 pub mod local_root;
 pub mod lock;
@@ -10,3 +11,4 @@ pub mod registry;
 pub mod root;
 pub mod safepoint;
 pub mod spare;
+pub mod thread;

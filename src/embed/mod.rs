@@ -135,11 +135,11 @@ impl Runtime {
         unsafe {
             ocaml::sys::caml_startup(argv.as_ptr() as *const *const ocaml::sys::Char);
             ocaml_boxroot_sys::boxroot_setup();
-            crate::core::lifecycle::presence::init();
+            crate::core::thread::presence::init();
             crate::core::deferred::note_main_thread();
             crate::gtk::toplevels::note_init_thread();
         }
-        RUNTIME_THREAD.with(|t| t.set(true));
+        crate::core::thread::set_host();
         // The lock is held only inside calls (module documentation): given
         // up now, taken back by each call and each callback.
         // SAFETY: this thread holds the lock (caml_startup returned with
@@ -308,18 +308,6 @@ fn lock_for_this_call() -> Option<crate::core::lock::Acquired> {
 pub struct Locked<'r> {
     _lock: Option<crate::core::lock::Acquired>,
     _runtime: PhantomData<&'r Runtime>,
-}
-
-thread_local! {
-    /// This thread called [`Runtime::start`].
-    static RUNTIME_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Whether the calling thread is the one that started the runtime from
-/// Rust (which holds the domain lock only inside calls, so GLib notifiers
-/// run there without it).
-pub(crate) fn is_runtime_thread() -> bool {
-    RUNTIME_THREAD.with(|t| t.get())
 }
 
 impl Callback {

@@ -63,7 +63,7 @@ unsafe fn release_everything() {
     // closures (a GLib worker dropping an object's handlers never enters
     // the library, so presence does not know it).
     let alone = crate::core::lock::domain_alone()
-        && lifecycle::presence::others_known(lifecycle::presence::mine()) == 0
+        && crate::core::thread::presence::others_known(crate::core::thread::presence::mine()) == 0
         && !crate::core::closure::foreign_notifiers_seen();
     if alone {
         invalidate_in_glib();

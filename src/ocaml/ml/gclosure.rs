@@ -61,7 +61,7 @@ externals! {
         // thread, with the runtime lock held and before any thread is created.
         unsafe {
             ocaml_boxroot_sys::boxroot_setup();
-            crate::core::lifecycle::presence::init();
+            crate::core::thread::presence::init();
             crate::ocaml::boundary::cache_exceptions();
         }
         crate::ocaml::caml_boxed::gtype(); // registered up front, so Type.from_name finds it
