@@ -25,7 +25,7 @@ use glib::ffi::gpointer;
 use ocaml::sys;
 
 use crate::ocaml::boundary::{self, Val};
-use crate::core::deferred::{self, Deferred};
+use crate::ocaml::release::{self as deferred, Deferred};
 use crate::core::lifecycle::{self, Accept};
 use crate::core::root::Root;
 use crate::core::safepoint;
@@ -91,9 +91,10 @@ unsafe extern "C" fn release_cell(p: gpointer) {
 
 /// `ocgc_cell_release` (header): only a push, safe anywhere.
 #[no_mangle]
-pub extern "C" fn ocgc_cell_release(cell: *mut Val) {
+pub unsafe extern "C" fn ocgc_cell_release(cell: *mut Val) {
     if !cell.is_null() {
-        deferred::push(Deferred::Notify(release_cell, cell as gpointer));
+        // SAFETY: the caller hands the cell over (the function's contract, gclosure.h).
+        unsafe { deferred::push(Deferred::Notify(release_cell, cell as gpointer)) };
     }
 }
 

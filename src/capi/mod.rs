@@ -20,7 +20,7 @@ use ocaml::sys;
 
 use crate::ocaml::boundary::{self, Val};
 use crate::core::closure::{self, ArgvBuilder, Marshal};
-use crate::core::deferred::{self, Deferred};
+use crate::ocaml::release::{self as deferred, Deferred};
 use crate::ocaml::handles::ArgvHandle;
 use crate::core::invocation::Invocation;
 use crate::core::lifecycle::{self, Accept};
@@ -260,25 +260,28 @@ pub unsafe extern "C" fn ocgc_invocation_of_handle(handle: Val) -> *const OcgcIn
 
 /// `ocgc_defer_closure_unref` (header).
 #[no_mangle]
-pub extern "C" fn ocgc_defer_closure_unref(c: *mut GClosure) {
+pub unsafe extern "C" fn ocgc_defer_closure_unref(c: *mut GClosure) {
     if !c.is_null() {
-        deferred::push(Deferred::Closure(c));
+        // SAFETY: the caller hands this over (the function's contract, gclosure.h).
+        unsafe { deferred::push(Deferred::Closure(c)) };
     }
 }
 
 /// `ocgc_defer_object_unref` (header).
 #[no_mangle]
-pub extern "C" fn ocgc_defer_object_unref(o: gpointer) {
+pub unsafe extern "C" fn ocgc_defer_object_unref(o: gpointer) {
     if !o.is_null() {
-        deferred::push(Deferred::Object(o as *mut GObject));
+        // SAFETY: the caller hands this over (the function's contract, gclosure.h).
+        unsafe { deferred::push(Deferred::Object(o as *mut GObject)) };
     }
 }
 
 /// `ocgc_defer_boxed_free` (header).
 #[no_mangle]
-pub extern "C" fn ocgc_defer_boxed_free(t: GType, p: gpointer) {
+pub unsafe extern "C" fn ocgc_defer_boxed_free(t: GType, p: gpointer) {
     if !p.is_null() {
-        deferred::push(Deferred::Boxed(t, p));
+        // SAFETY: the caller hands this over (the function's contract, gclosure.h).
+        unsafe { deferred::push(Deferred::Boxed(t, p)) };
     }
 }
 
@@ -301,14 +304,16 @@ pub unsafe extern "C" fn ocgc_defer_value_unset(v: *mut GValue) {
         std::ptr::write_bytes(v, 0, 1);
         b
     };
-    deferred::push(Deferred::Value(moved));
+    // SAFETY: the caller hands this over (the function's contract, gclosure.h).
+    unsafe { deferred::push(Deferred::Value(moved)) };
 }
 
 /// `ocgc_defer` (header).
 #[no_mangle]
-pub extern "C" fn ocgc_defer(f: Option<unsafe extern "C" fn(gpointer)>, data: gpointer) {
+pub unsafe extern "C" fn ocgc_defer(f: Option<unsafe extern "C" fn(gpointer)>, data: gpointer) {
     if let Some(f) = f {
-        deferred::push(Deferred::Notify(f, data));
+        // SAFETY: the caller hands this over (the function's contract, gclosure.h).
+        unsafe { deferred::push(Deferred::Notify(f, data)) };
     }
 }
 

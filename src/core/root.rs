@@ -35,7 +35,7 @@ use std::ptr::NonNull;
 
 use ocaml::sys::{self, Value};
 
-use crate::core::deferred::{self, Deferred};
+use crate::core::deferred::{self, Kind, Release};
 
 extern "C" {
     fn gclosure_shim_domain_id() -> std::ffi::c_int;
@@ -151,9 +151,20 @@ impl Drop for Root {
             // a domain lock held.
             unsafe { remove_global(cell as glib::ffi::gpointer) };
         } else {
-            deferred::push(Deferred::Notify(remove_global, cell as glib::ffi::gpointer));
+            // SAFETY: the release owns the cell (removed once, by it, on a
+            // thread holding a domain lock: a safe point).
+            deferred::push(Kind::MayRunOcaml, unsafe { Release::new(remove_global_later, cell as usize, 0) });
         }
     }
+}
+
+/// [`remove_global`], as a deferred release.
+///
+/// # Safety
+/// As [`remove_global`].
+unsafe fn remove_global_later(cell: usize, _: usize) {
+    // SAFETY: forwarded precondition.
+    unsafe { remove_global(cell as glib::ffi::gpointer) }
 }
 
 /// Removes a global root and frees its cell.

@@ -23,9 +23,9 @@ use crate::gtk::toplevels;
 /// # Safety
 /// The caller holds the domain lock and is not inside a GC finalizer.
 pub unsafe fn at_entry() {
-    if REGISTRY.has_queued() || deferred::has_queued_closures() {
+    if REGISTRY.has_queued() || deferred::has_queued_no_ocaml() {
         // SAFETY: forwarded precondition.
-        unsafe { deferred::release_closures() };
+        unsafe { deferred::release_no_ocaml() };
         // SAFETY: domain lock held (precondition): no unlocked registry read
         // runs. Each root is deleted with the domain lock held (its slots
         // in its owners' tables freed first: `owners::release_root`).

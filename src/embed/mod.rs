@@ -136,7 +136,7 @@ impl Runtime {
             ocaml::sys::caml_startup(argv.as_ptr() as *const *const ocaml::sys::Char);
             ocaml_boxroot_sys::boxroot_setup();
             crate::core::thread::presence::init();
-            crate::core::deferred::note_main_thread();
+            crate::gtk::affinity::note_main_thread();
             crate::gtk::toplevels::note_init_thread();
         }
         crate::core::thread::set_host();

@@ -530,7 +530,8 @@ pub struct SourceHandle {
 unsafe extern "C" fn source_finalize(v: ocaml::Raw) {
     // SAFETY: `v` is a SourceHandle block (this is its ops' finalizer).
     let h = unsafe { &*v.as_pointer::<SourceHandle>().as_ptr() };
-    crate::core::deferred::push(crate::core::deferred::Deferred::Source(h.ptr));
+    // SAFETY: the block owned this reference; it is handed over once.
+    unsafe { crate::ocaml::release::push(crate::ocaml::release::Deferred::Source(h.ptr)) };
 }
 
 ocaml::custom!(SourceHandle { finalize: source_finalize });

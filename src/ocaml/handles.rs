@@ -19,7 +19,7 @@ use ocaml::sys;
 use ocaml::Raw;
 
 use crate::ocaml::boundary::{Arg, Res, Ret, Val};
-use crate::core::deferred::{self, Deferred};
+use crate::ocaml::release::{self, Deferred};
 use crate::core::invocation::{self, Invocation};
 
 /// Allocates a custom block holding `x` (ops of `T`, data right after the
@@ -152,7 +152,8 @@ pub struct ObjHandle {
 unsafe extern "C" fn obj_finalize(v: Raw) {
     // SAFETY: `v` is an ObjHandle block (this is its ops' finalizer).
     let h = unsafe { &*v.as_pointer::<ObjHandle>().as_ptr() };
-    deferred::push(Deferred::Object(h.ptr));
+    // SAFETY: the block owned this reference; it is handed over once.
+    unsafe { release::push(Deferred::Object(h.ptr)) };
 }
 
 unsafe extern "C" fn obj_compare(a: Raw, b: Raw) -> i32 {
@@ -273,7 +274,8 @@ pub struct ClosureHandle {
 unsafe extern "C" fn closure_finalize(v: Raw) {
     // SAFETY: `v` is a ClosureHandle block.
     let h = unsafe { &*v.as_pointer::<ClosureHandle>().as_ptr() };
-    deferred::push(Deferred::Handle(h.ptr));
+    // SAFETY: the block owned this reference; it is handed over once.
+    unsafe { release::push(Deferred::Handle(h.ptr)) };
 }
 
 ocaml::custom!(ClosureHandle { finalize: closure_finalize });
@@ -392,7 +394,8 @@ unsafe extern "C" fn value_finalize(v: Raw) {
     let h = unsafe { &mut *v.as_pointer::<ValueHandle>().as_mut_ptr() };
     if let ValueHandle::Owned(b) = h {
         if let Some(b) = b.take() {
-            deferred::push(Deferred::Value(b));
+            // SAFETY: the block owned this GValue; it is handed over once.
+            unsafe { release::push(Deferred::Value(b)) };
         }
     }
 }

@@ -7,5 +7,6 @@ pub mod gvalue;
 pub mod handles;
 pub mod ml;
 pub mod owners;
+pub mod release;
 pub mod shutdown;
 pub mod signals;

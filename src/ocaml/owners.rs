@@ -583,7 +583,7 @@ pub(crate) unsafe fn unreachable(obj: *mut GObject, w: Root) {
         unsafe { gclosure_refinalise(w.get(), fin) };
         return;
     }
-    if crate::core::deferred::needs_gtk_thread(obj) {
+    if crate::gtk::affinity::needs_gtk_thread(obj) {
         // A widget is disposed on GTK's thread: the decision moves there,
         // the wrapper (and so its handlers) rooted until then.
         let data = Box::into_raw(Box::new((obj as usize, w))) as glib::ffi::gpointer;

@@ -65,7 +65,7 @@ externals! {
             crate::ocaml::boundary::cache_exceptions();
         }
         crate::ocaml::caml_boxed::gtype(); // registered up front, so Type.from_name finds it
-        crate::core::deferred::note_main_thread();
+        crate::gtk::affinity::note_main_thread();
         crate::gtk::toplevels::note_init_thread();
         Ok(())
     }
