@@ -27,37 +27,9 @@ use crate::core::invocation::Invocation;
 use crate::core::lifecycle::{self, Accept};
 use crate::core::local_root::LocalRoot;
 use crate::core::lock;
-use crate::core::registry::{ClosedError, Key, Registry};
+use crate::core::callbacks::{CallbackRoot, REGISTRY};
+use crate::core::registry::{ClosedError, Key};
 use crate::core::safepoint;
-
-/// An OCaml callback rooted (`crate::core::root`; once the closure is owned by
-/// objects, its record instead: `owners`), as stored in the registry, with
-/// the GClosure that calls it (set right after the closure is made; null
-/// before). The pointer is only used by shutdown's GLib-side invalidation,
-/// while the entry is live: GLib runs the finalize notifier (and usually
-/// the invalidate notifier before it), which takes the entry out of the
-/// live state, then waits for a scan of shutdown in progress
-/// ([`crate::ocaml::shutdown::before_free`]), before it frees the closure.
-pub struct CallbackRoot {
-    /// The callback, rooted.
-    pub root: Root,
-    /// Its GClosure (for shutdown's GLib-side invalidation).
-    pub closure: AtomicPtr<GClosure>,
-    /// The objects it was connected to through the library, for its
-    /// ownership when the program drops its `g_closure` value
-    /// (`owners::Connected`). Written and read under the domain lock.
-    pub connected: crate::ocaml::owners::Connected,
-}
-
-// SAFETY: the root's value is read only by threads holding a domain lock
-// (the marshaller checks it), and a root may be dropped from any
-// thread; the registry's lock orders the accesses.
-unsafe impl Send for CallbackRoot {}
-// SAFETY: as above; shared access only reads the root's cell under a domain lock.
-unsafe impl Sync for CallbackRoot {}
-
-/// Every closure's root, by key.
-pub static REGISTRY: Registry<CallbackRoot> = Registry::new();
 
 /// Makes a GClosure that calls the OCaml function `callback` with an
 /// `argv`. Returns a new (non-floating) reference. Refused once the
@@ -209,13 +181,13 @@ pub fn foreign_notifiers_seen() -> bool {
 /// GLib's finalize notifier: [`on_invalidate`], unless GLib invalidated the
 /// closure before (then `on_invalidate` has run and returned: the usual
 /// case, which costs no registry lock).
-/// Then, before GLib frees the closure, [`crate::ocaml::shutdown::before_free`].
+/// Then, before GLib frees the closure, [`crate::core::scan::before_free`].
 unsafe extern "C" fn on_finalize(data: gpointer, closure: *mut GClosure) {
     // SAFETY: GLib passes the closure being finalized, still allocated.
     if unsafe { gclosure_shim_closure_is_invalid(closure) } == 0 {
         invalidate(data as Key);
     }
-    crate::ocaml::shutdown::before_free();
+    crate::core::scan::before_free();
 }
 
 /// The marshaller of every closure. A panic never leaves it (GLib's frames
@@ -383,7 +355,7 @@ fn read_callback(key: Key) -> Option<sys::Value> {
         record
     } else {
         // SAFETY: as above; a record of `owners`.
-        unsafe { crate::ocaml::owners::gclosure_record_get(record) }
+        unsafe { gclosure_record_get(record) }
     };
     (f != sys::UNIT).then_some(f)
 }
@@ -438,8 +410,6 @@ unsafe fn invoke_hooked<A: ArgvBuilder>(key: Key, inv: &Invocation, argv: &A) {
 }
 
 extern "C" {
-    /// A reference on `closure` unless its count is 0 (being finalized).
-    pub(crate) fn gclosure_shim_closure_try_ref(closure: *mut GClosure) -> std::ffi::c_int;
     fn gclosure_shim_closure_new() -> *mut GClosure;
     /// The closure's `marshal` field, as an address (0: none).
     fn gclosure_closure_marshal(closure: *mut GClosure) -> usize;
@@ -447,6 +417,9 @@ extern "C" {
     fn gclosure_shim_closure_set_data(closure: *mut GClosure, data: gpointer);
     fn gclosure_shim_closure_adopt(closure: *mut GClosure);
     fn gclosure_shim_closure_is_invalid(closure: *mut GClosure) -> std::ffi::c_int;
+    /// The callback of an owned closure's record (`ocaml::owners`, made in
+    /// `owners_gc.c`), or `()`: no allocation, no OCaml code.
+    fn gclosure_record_get(record: sys::Value) -> sys::Value;
 }
 
 static HANDLER: AtomicPtr<sys::Value> = AtomicPtr::new(std::ptr::null_mut());

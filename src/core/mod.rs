@@ -1,5 +1,6 @@
 //! The core: a closure's life, with nothing about how OCaml values are
 //! represented or which GTK a program uses.
+pub mod callbacks;
 pub mod closure;
 pub mod deferred;
 pub mod invocation;
@@ -10,5 +11,6 @@ pub mod lock;
 pub mod registry;
 pub mod root;
 pub mod safepoint;
+pub mod scan;
 pub mod spare;
 pub mod thread;

@@ -11,7 +11,7 @@
 //! references only, because dropping an object's last reference can run
 //! OCaml code.
 
-use crate::core::closure::REGISTRY;
+use crate::core::callbacks::REGISTRY;
 use crate::core::deferred;
 use crate::gtk::toplevels;
 

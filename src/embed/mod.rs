@@ -274,7 +274,7 @@ impl Runtime {
 
     /// The closure counters (the same as `Gclosure.stats` in OCaml).
     pub fn stats(&self) -> Stats {
-        crate::core::closure::REGISTRY.stats()
+        crate::core::callbacks::REGISTRY.stats()
     }
 }
 
@@ -375,5 +375,5 @@ pub fn connect_closure<O: IsA<glib::Object>>(
 
 /// The statistics, readable without a runtime handle.
 pub fn stats() -> Stats {
-    crate::core::closure::REGISTRY.stats()
+    crate::core::callbacks::REGISTRY.stats()
 }

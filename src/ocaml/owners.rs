@@ -91,7 +91,7 @@ use glib::gobject_ffi::{self as gobj, GClosure, GObject};
 use crate::core::root::Root;
 use ocaml::sys::Value as Val;
 
-use crate::core::closure::{CallbackRoot, REGISTRY};
+use crate::core::callbacks::{CallbackRoot, REGISTRY};
 
 /// One owned object.
 struct Owner {
@@ -187,64 +187,11 @@ fn on_main() -> bool {
     crate::core::lock::domain_alone() || unsafe { gclosure_shim_domain_id() } == 0
 }
 
-/// The objects a closure was connected to through the library
-/// (`Gobject.Signal.connect_by_name` on the main domain), by address: none
-/// (0), one (its address), or a boxed list (its address, tagged 1). Read
-/// and written with the domain lock held, by the main domain.
-#[derive(Default)]
-pub struct Connected(AtomicUsize);
-
-impl Connected {
-    fn push(&self, obj: usize) {
-        let cur = self.0.load(Ordering::Relaxed);
-        if cur == 0 {
-            self.0.store(obj, Ordering::Relaxed);
-        } else if cur & 1 == 0 {
-            if cur != obj {
-                let v = Box::new(vec![cur, obj]);
-                self.0.store(Box::into_raw(v) as usize | 1, Ordering::Relaxed);
-            }
-        } else {
-            // SAFETY: a tagged box made above, owned by `self`.
-            let v = unsafe { &mut *((cur & !1) as *mut Vec<usize>) };
-            if !v.contains(&obj) {
-                v.push(obj);
-                // A closure the program keeps and connects to object after
-                // object: the addresses of objects gone (no longer in the
-                // table) go, each time the list doubles.
-                if v.len() >= 64 && v.len().is_power_of_two() {
-                    with_table(|t| v.retain(|a| *a == obj || t.by_object.contains_key(a)));
-                }
-            }
-        }
-    }
-
-    /// The addresses, leaving none.
-    fn take(&self) -> Vec<usize> {
-        let cur = self.0.swap(0, Ordering::Relaxed);
-        if cur == 0 {
-            Vec::new()
-        } else if cur & 1 == 0 {
-            vec![cur]
-        } else {
-            // SAFETY: a tagged box made by `push`, taken once (swapped out).
-            *unsafe { Box::from_raw((cur & !1) as *mut Vec<usize>) }
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.load(Ordering::Relaxed) == 0
-    }
-}
-
-impl Drop for Connected {
-    fn drop(&mut self) {
-        let cur = *self.0.get_mut();
-        if cur & 1 == 1 {
-            // SAFETY: a tagged box made by `push`, owned by `self`.
-            drop(unsafe { Box::from_raw((cur & !1) as *mut Vec<usize>) });
-        }
-    }
+/// Drops from a closure's list of objects (`Connected`) the addresses of
+/// objects gone from the table, but its last one (the object just added).
+fn prune(v: &mut Vec<usize>) {
+    let obj = v.last().copied().unwrap_or(0);
+    with_table(|t| v.retain(|a| *a == obj || t.by_object.contains_key(a)));
 }
 
 /// Notes that closure `c` (one of ours, made by `Closure.create`) was just
@@ -263,7 +210,7 @@ pub(crate) unsafe fn note_connected(c: *mut GClosure, obj: *mut GObject) -> bool
     }
     // SAFETY: precondition (its data is its key).
     let key = unsafe { crate::core::closure::key_of(c) };
-    let f = |cb: &CallbackRoot| cb.connected.push(obj as usize);
+    let f = |cb: &CallbackRoot| cb.connected.push(obj as usize, prune);
     if crate::core::lock::domain_alone() {
         // SAFETY: this thread holds the only running domain's lock, and the
         // registry's writers run only under a domain lock.
@@ -509,7 +456,7 @@ pub(crate) unsafe fn own_on_release(obj: *mut GObject, wrapper: Val, c: *mut GCl
         }
     }
     let noted = REGISTRY.with_live(key, |cb| {
-        cb.connected.push(obj as usize);
+        cb.connected.push(obj as usize, prune);
         cb.closure.load(Ordering::Acquire) == c
     });
     Ok(noted.unwrap_or(false))
@@ -807,6 +754,4 @@ extern "C" {
     fn gclosure_record_release(record: Val);
     /// A new record holding `cb` strongly (allocates; roots `cb`).
     fn gclosure_record_new(cb: Val) -> Val;
-    /// The callback of a record, or `()`: no allocation, no OCaml code.
-    pub(crate) fn gclosure_record_get(record: Val) -> Val;
 }

@@ -72,12 +72,12 @@ externals! {
 
     /// `Gclosure.stats`.
     fn ml_gclosure_stats("Gclosure.stats", any) () -> MlStats {
-        Ok(MlStats(crate::core::closure::REGISTRY.stats()))
+        Ok(MlStats(crate::core::callbacks::REGISTRY.stats()))
     }
 
     /// `Gclosure.created`.
     fn ml_gclosure_created("Gclosure.created", any) () -> isize {
-        Ok(crate::core::closure::REGISTRY.stats().created as isize)
+        Ok(crate::core::callbacks::REGISTRY.stats().created as isize)
     }
 
     /// `Gclosure.flush`: a safe point (nothing is queued after shutdown).
