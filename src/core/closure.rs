@@ -12,17 +12,14 @@
 //!   and queues its root; nothing else, so it is safe on any thread at any
 //!   time.
 
-use std::ptr::NonNull;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 use glib::ffi::gpointer;
 use glib::gobject_ffi::GValue;
 use glib::gobject_ffi::{self as gobj, GClosure};
-use glib::translate::FromGlibPtrNone;
 use crate::core::root::Root;
 use ocaml::sys;
 
-use crate::ocaml::handles::{ArgvHandle, ClosureRef};
 use crate::core::invocation::Invocation;
 use crate::core::lifecycle::{self, Accept};
 use crate::core::local_root::LocalRoot;
@@ -31,41 +28,42 @@ use crate::core::callbacks::{CallbackRoot, REGISTRY};
 use crate::core::registry::{ClosedError, Key};
 use crate::core::safepoint;
 
-/// Makes a GClosure that calls the OCaml function `callback` with an
-/// `argv`. Returns a new (non-floating) reference. Refused once the
-/// library is no longer open (checked under the registry's lock: see
-/// `Registry::insert_with`).
-///
-/// # Safety
-/// The calling thread holds the domain lock, inside the library; `callback`
-/// roots a value of type `argv -> unit`.
-pub unsafe fn create(callback: Root) -> Result<ClosureRef, ClosedError> {
-    // SAFETY: forwarded precondition; our own marshaller.
-    let c = unsafe { create_raw(callback, Marshal::Default)? };
-    // SAFETY: `c` is a fresh closure no other thread can touch yet (its
-    // registry entry has it, but only shutdown uses it there, under a domain
-    // lock, which this thread holds): its floating reference becomes ours.
-    unsafe { gclosure_shim_closure_adopt(c) };
-    // SAFETY: `c` is non-null and we own the reference adopted above.
-    Ok(unsafe { ClosureRef::from_full(NonNull::new_unchecked(c)) })
-}
-
 /// Which marshaller a closure gets.
 pub(crate) enum Marshal {
-    /// The library's own (`argv` is a `Gobject.Closure.argv` handle).
-    Default,
+    /// `marshal`, a marshaller that calls [`invoke`] (the library's own:
+    /// `ocaml::argv`, whose `argv` is a `Gobject.Closure.argv` handle).
+    Plain(gobj::GClosureMarshal),
     /// A binding's, through the C API: [`marshal`]'s work with the binding's
     /// argv builder (`data`, passed back to `meta` as its marshal data; it
     /// outlives the closure).
     Meta { meta: gobj::GClosureMarshal, data: gpointer },
 }
 
+/// The marshaller of the closures made with [`Marshal::Plain`] (there is
+/// one: the library's own, `ocaml::argv`), as an address; 0 before the
+/// first.
+static PLAIN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Whether `closure` has the library's own marshaller (a `g_closure` of
+/// `Closure.create`, or the Rust API's: made with [`Marshal::Plain`]), not
+/// the C API's or another's.
+///
+/// # Safety
+/// `closure` is a live GClosure.
+pub(crate) unsafe fn has_plain_marshal(closure: *mut GClosure) -> bool {
+    // SAFETY: precondition; a field read.
+    let m = unsafe { gclosure_closure_marshal(closure) };
+    m != 0 && m == PLAIN.load(Ordering::Relaxed)
+}
+
 /// Makes the GClosure (floating, as GLib made it) whose data is the
 /// registry key of `callback`.
 ///
 /// # Safety
-/// As [`create`]; for `Marshal::Meta`, `meta` is a marshaller that calls
-/// [`invoke`] and `data` is valid for it for the closure's life.
+/// The calling thread holds the domain lock, inside the library; `callback`
+/// roots a value of the type the marshaller passes its argv to (`argv ->
+/// unit` for the library's own); `marshal` (or `meta`) calls [`invoke`] with
+/// GLib's arguments, and `data` is valid for `meta` for the closure's life.
 pub(crate) unsafe fn create_raw(callback: Root, how: Marshal) -> Result<*mut GClosure, ClosedError> {
     // SAFETY: the shim makes a plain floating GClosure; its data is set
     // below, before anything can invoke it or call a notifier.
@@ -95,7 +93,10 @@ pub(crate) unsafe fn create_raw(callback: Root, how: Marshal) -> Result<*mut GCl
     unsafe {
         gclosure_shim_closure_set_data(c, key as gpointer);
         match how {
-            Marshal::Default => gobj::g_closure_set_marshal(c, Some(marshal)),
+            Marshal::Plain(marshal) => {
+                PLAIN.store(marshal.map_or(0, |m| m as usize), Ordering::Relaxed);
+                gobj::g_closure_set_marshal(c, marshal)
+            }
             Marshal::Meta { meta, data } => gobj::g_closure_set_meta_marshal(c, data, meta),
         }
         gobj::g_closure_add_invalidate_notifier(c, key as gpointer, Some(on_invalidate));
@@ -113,28 +114,6 @@ pub(crate) unsafe fn create_raw(callback: Root, how: Marshal) -> Result<*mut GCl
 pub(crate) unsafe fn key_of(closure: *mut GClosure) -> Key {
     // SAFETY: precondition: its data is its key.
     unsafe { gclosure_shim_closure_data(closure) as Key }
-}
-
-/// Whether `closure` has the library's own marshaller (a `g_closure` of
-/// `Closure.create`, or the Rust API's), not the C API's or another's.
-///
-/// # Safety
-/// `closure` is a live GClosure.
-pub(crate) unsafe fn has_default_marshal(closure: *mut GClosure) -> bool {
-    // SAFETY: precondition; a field read.
-    (unsafe { gclosure_closure_marshal(closure) }) == marshal as *const () as usize
-}
-
-/// The same closure as a `glib::Closure`, for Rust code.
-///
-/// # Safety
-/// As [`create`].
-pub unsafe fn create_glib(callback: Root) -> Result<glib::Closure, ClosedError> {
-    // SAFETY: forwarded precondition.
-    let c = unsafe { create(callback)? };
-    // SAFETY: `c` is a live closure; from_glib_none takes its own reference,
-    // then `c`'s is dropped.
-    Ok(unsafe { glib::Closure::from_glib_none(c.ptr()) })
 }
 
 /// GLib's invalidate notifier: only the state flip and the queueing; a
@@ -190,27 +169,8 @@ unsafe extern "C" fn on_finalize(data: gpointer, closure: *mut GClosure) {
     crate::core::scan::before_free();
 }
 
-/// The marshaller of every closure. A panic never leaves it (GLib's frames
-/// cannot unwind): it is reported on stderr and the invocation does nothing.
-unsafe extern "C" fn marshal(
-    closure: *mut GClosure,
-    ret: *mut GValue,
-    n: u32,
-    params: *const GValue,
-    hint: gpointer,
-    _marshal_data: gpointer,
-) {
-    let r = std::panic::catch_unwind(|| {
-        // SAFETY: GLib's arguments, forwarded.
-        unsafe { invoke(closure, ret, n, params, hint, &DefaultArgv) }
-    });
-    if r.is_err() {
-        eprintln!("ocaml-gclosure: internal error in a closure invocation (Rust panic); the callback was not run");
-    }
-}
-
 /// How the marshaller makes the value the callback receives, and what it
-/// does around the call. The library's own is [`DefaultArgv`]; the C API's
+/// does around the call. The library's own is `ocaml::argv::DefaultArgv`; the C API's
 /// calls a binding's builder (`capi`). Monomorphised: the default path
 /// pays nothing for the others.
 pub(crate) trait ArgvBuilder {
@@ -243,21 +203,8 @@ pub(crate) trait ArgvBuilder {
     unsafe fn finish(&self, _inv: &Invocation, _argv: sys::Value, _raised: bool) {}
 }
 
-/// The library's own argv: a `Gobject.Closure.argv` handle block, passed
-/// unrooted (no allocation between its creation and the call).
-pub(crate) struct DefaultArgv;
-
-impl ArgvBuilder for DefaultArgv {
-    const HOOKS: bool = false;
-    #[inline(always)]
-    unsafe fn build(&self, inv: &Invocation) -> Option<sys::Value> {
-        // SAFETY: domain lock held, inside the library; the value goes to
-        // OCaml with no allocation in between (see `invoke`).
-        Some(unsafe { ArgvHandle::new_raw(inv) })
-    }
-}
-
-/// The marshaller's work (see [`marshal`]).
+/// A marshaller's work: the library's own (`ocaml::argv`) or a binding's
+/// (`capi`).
 ///
 /// # Safety
 /// GLib's arguments for a closure made by [`create_raw`].
@@ -415,7 +362,6 @@ extern "C" {
     fn gclosure_closure_marshal(closure: *mut GClosure) -> usize;
     fn gclosure_shim_closure_data(closure: *mut GClosure) -> gpointer;
     fn gclosure_shim_closure_set_data(closure: *mut GClosure, data: gpointer);
-    fn gclosure_shim_closure_adopt(closure: *mut GClosure);
     fn gclosure_shim_closure_is_invalid(closure: *mut GClosure) -> std::ffi::c_int;
     /// The callback of an owned closure's record (`ocaml::owners`, made in
     /// `owners_gc.c`), or `()`: no allocation, no OCaml code.

@@ -30,6 +30,20 @@ pub(crate) const EXITING: u8 = 2;
 /// The state, one of [`OPEN`], [`CLOSED`], [`EXITING`]; only moves forward.
 pub(crate) static LIFE: AtomicU8 = AtomicU8::new(OPEN);
 
+/// OCaml was started from Rust (`Runtime::start`): the program's end of
+/// life is the `Runtime`'s drop, not OCaml's exit.
+static EMBEDDED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Notes that OCaml was started from Rust (before the runtime starts).
+pub fn set_embedded() {
+    EMBEDDED.store(true, Ordering::Release);
+}
+
+/// Whether OCaml was started from Rust (see [`set_embedded`]).
+pub fn is_embedded() -> bool {
+    EMBEDDED.load(Ordering::Acquire)
+}
+
 /// The state now.
 pub fn life() -> Life {
     match LIFE.load(Ordering::SeqCst) {

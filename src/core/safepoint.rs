@@ -6,14 +6,14 @@
 //! finalizer: the end of every callback, the end of a major GC cycle (an
 //! OCaml alarm calls `Gclosure.flush`), `Gclosure.flush`, and shutdown. A
 //! full safe point also disposes the GTK 4 windows destroyed since the
-//! last one (`toplevels`, a hook: this module knows nothing of GTK). The
+//! last one (`gtk::toplevels`, through `hooks`: this module knows nothing of GTK). The
 //! start of every external is a lesser one ([`at_entry`]): roots and closure
 //! references only, because dropping an object's last reference can run
 //! OCaml code.
 
 use crate::core::callbacks::REGISTRY;
 use crate::core::deferred;
-use crate::gtk::toplevels;
+use crate::core::hooks;
 
 /// The safe point at the start of an external: releases queued roots and
 /// closure references, which run no OCaml code, and leaves objects and
@@ -29,7 +29,7 @@ pub unsafe fn at_entry() {
         // SAFETY: domain lock held (precondition): no unlocked registry read
         // runs. Each root is deleted with the domain lock held (its slots
         // in its owners' tables freed first: `owners::release_root`).
-        unsafe { REGISTRY.drain_with(|p| crate::ocaml::owners::release_root(p)) };
+        unsafe { REGISTRY.drain_with(|p| hooks::owners_release_root(p)) };
     }
 }
 
@@ -42,8 +42,8 @@ pub unsafe fn at_entry() {
 /// The caller holds the domain lock and is not inside a GC finalizer.
 pub unsafe fn safe_point() {
     // SAFETY: forwarded precondition.
-    unsafe { crate::ocaml::owners::maintain() };
-    if REGISTRY.has_queued() || deferred::has_queued() || toplevels::has_queued() {
+    unsafe { hooks::owners_maintain() };
+    if REGISTRY.has_queued() || deferred::has_queued() || hooks::windows_queued() {
         // SAFETY: forwarded precondition.
         unsafe { flush() };
     }
@@ -57,19 +57,19 @@ pub unsafe fn safe_point() {
 /// The caller holds the domain lock and is not inside a GC finalizer.
 pub unsafe fn flush() {
     // SAFETY: forwarded precondition.
-    unsafe { crate::ocaml::owners::maintain() };
+    unsafe { hooks::owners_maintain() };
     loop {
         // Destroyed windows first: their dispose queues more releases.
         // (Those queued for another thread's safe point stay queued.)
         // SAFETY: forwarded precondition.
-        let windows = unsafe { toplevels::dispose_queued() };
+        let windows = unsafe { hooks::windows_dispose() };
         // SAFETY: forwarded precondition.
         let refs = unsafe { deferred::release_all() };
         // SAFETY: as in `at_entry`.
-        let n = unsafe { REGISTRY.drain_with(|p| crate::ocaml::owners::release_root(p)) };
+        let n = unsafe { REGISTRY.drain_with(|p| hooks::owners_release_root(p)) };
         // Ownership moves the releases above queued (main domain only).
         // SAFETY: forwarded precondition.
-        let moved = unsafe { crate::ocaml::owners::maintain() };
+        let moved = unsafe { hooks::owners_maintain() };
         if windows == 0 && refs == 0 && n == 0 && moved == 0 && !REGISTRY.has_queued() && !deferred::has_queued() {
             break;
         }

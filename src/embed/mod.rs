@@ -98,7 +98,7 @@ static STATE: AtomicU8 = AtomicU8::new(NOT_STARTED);
 /// Whether OCaml was started from Rust ([`Runtime::start`]): this program's
 /// end of life is the `Runtime`'s drop, not OCaml's exit.
 pub fn is_embedded() -> bool {
-    STATE.load(Ordering::Acquire) != NOT_STARTED
+    crate::core::life::is_embedded()
 }
 
 /// Inside the library for one call of this API, or `Err(Closed)`.
@@ -127,6 +127,7 @@ impl Runtime {
         STATE
             .compare_exchange(NOT_STARTED, RUNNING, Ordering::AcqRel, Ordering::Acquire)
             .map_err(|_| Error::AlreadyStarted)?;
+        crate::core::life::set_embedded();
         let arg0 = c"ocaml-gclosure";
         let argv = [arg0.as_ptr(), std::ptr::null()];
         // SAFETY: first and only start in the process (the state machine
@@ -173,7 +174,7 @@ impl Runtime {
         let root = unsafe { Root::new(cb.root.get()) }.ok_or(Error::OutOfMemory)?;
         // SAFETY: domain lock held, inside the library; `cb` roots a function
         // value of the required type (the caller's contract with its OCaml code).
-        unsafe { closure::create_glib(root) }.map_err(|_| Error::Closed)
+        unsafe { crate::ocaml::argv::create_glib(root) }.map_err(|_| Error::Closed)
     }
 
     /// Connects the OCaml callback registered as `name` to `signal` of `obj`.

@@ -374,3 +374,19 @@ unsafe extern "C" fn dispose_in_idle(_: gpointer) -> gboolean {
     }
     glib::ffi::G_SOURCE_REMOVE
 }
+
+/// `core::hooks::windows_queued`'s definition.
+#[no_mangle]
+fn gclosure_hook_windows_queued() -> bool {
+    has_queued()
+}
+
+/// `core::hooks::windows_dispose`'s definition.
+///
+/// # Safety
+/// As [`dispose_queued`].
+#[no_mangle]
+unsafe fn gclosure_hook_windows_dispose() -> usize {
+    // SAFETY: forwarded precondition.
+    unsafe { dispose_queued() }
+}

@@ -1,5 +1,6 @@
 //! The OCaml side: the one boundary every external runs through, the
 //! custom blocks that carry C pointers, and the externals themselves.
+pub mod argv;
 pub mod boundary;
 pub mod caml_boxed;
 pub mod errors;

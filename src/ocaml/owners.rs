@@ -473,7 +473,7 @@ pub(crate) unsafe fn own_on_release(obj: *mut GObject, wrapper: Val, c: *mut GCl
 /// As [`handle_released`], `c` any live GClosure.
 pub(crate) unsafe fn closure_released(c: *mut GClosure) {
     // SAFETY: live closure (precondition); a field read.
-    if !unsafe { crate::core::closure::has_default_marshal(c) } {
+    if !unsafe { crate::core::closure::has_plain_marshal(c) } {
         // SAFETY: forwarded precondition; the entry is checked to be `c`'s.
         unsafe { handle_released(c) };
     }
@@ -754,4 +754,24 @@ extern "C" {
     fn gclosure_record_release(record: Val);
     /// A new record holding `cb` strongly (allocates; roots `cb`).
     fn gclosure_record_new(cb: Val) -> Val;
+}
+
+/// `core::hooks::owners_maintain`'s definition.
+///
+/// # Safety
+/// As [`maintain`].
+#[no_mangle]
+unsafe fn gclosure_hook_owners_maintain() -> usize {
+    // SAFETY: forwarded precondition.
+    unsafe { maintain() }
+}
+
+/// `core::hooks::owners_release_root`'s definition.
+///
+/// # Safety
+/// As [`release_root`].
+#[no_mangle]
+unsafe fn gclosure_hook_owners_release_root(p: CallbackRoot) {
+    // SAFETY: forwarded precondition.
+    unsafe { release_root(p) }
 }

@@ -1,7 +1,6 @@
 //! Externals of `Gobject.Closure`.
 
 use crate::ocaml::boundary::{invalid, Res, Rooted};
-use crate::core::closure;
 use crate::ocaml::errors::GcError;
 use crate::ocaml::boundary::externals;
 use crate::ocaml::gvalue::{self, Data};
@@ -14,7 +13,7 @@ externals! {
         crate::gtk::toplevels::notice();
         // SAFETY: externals hold the domain lock, inside the library; `f` is
         // typed `argv -> unit`.
-        unsafe { closure::create(f.0) }.map_err(|_| GcError::Closed)
+        unsafe { crate::ocaml::argv::create(f.0) }.map_err(|_| GcError::Closed)
     }
 }
 

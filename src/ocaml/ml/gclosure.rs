@@ -101,7 +101,7 @@ externals! {
     fn ml_gclosure_at_exit("Gclosure.at_exit", any) () -> () {
         // SAFETY: as above; OCaml's at_exit runs before the runtime stops.
         unsafe {
-            if crate::embed::is_embedded() {
+            if crate::core::life::is_embedded() {
                 shutdown::shutdown();
             } else {
                 shutdown::exit();
