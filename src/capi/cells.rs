@@ -29,6 +29,7 @@ use crate::ocaml::release::{self as deferred, Deferred};
 use crate::core::lifecycle::{self, Accept};
 use crate::core::root::Root;
 use crate::core::safepoint;
+use crate::core::token::Domain;
 
 /// The live cells, by the address handed to C (the root's own cell).
 static CELLS: Mutex<Option<HashMap<usize, Root>>> = Mutex::new(None);
@@ -54,8 +55,9 @@ pub unsafe extern "C" fn ocgc_cell_new(v: Val) -> *mut Val {
         unsafe { boundary::raise_closed() }
     };
     let made = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: domain lock held, inside the library, not a finalizer.
-        unsafe { safepoint::at_entry() };
+        // SAFETY: domain lock held, not a finalizer (precondition), inside
+        // the library (`inside`).
+        safepoint::at_entry(unsafe { Domain::assume(&inside) });
         // SAFETY: domain lock held; `v` valid (precondition) and not moved
         // since: the entry safe point releases roots and closure
         // references only, which allocates nothing in the OCaml heap and
@@ -115,7 +117,7 @@ pub unsafe extern "C" fn ocgc_run_locked(f: Option<unsafe extern "C" fn(gpointer
     let Some(f) = f else { return 0 };
     // The marshaller's rules (closure::invoke): Closed refuses; Exiting
     // parks a thread that would go back to OCaml, refuses the others.
-    let Ok(_inside) = lifecycle::enter(Accept::OpenOnly) else { return 0 };
+    let Ok(inside) = lifecycle::enter(Accept::OpenOnly) else { return 0 };
     // A thread without the lock (a GLib worker, a foreign thread, a loop
     // polling in a blocking section) is registered if need be and takes it.
     let _lock = lifecycle::lock_for_call();
@@ -129,8 +131,9 @@ pub unsafe extern "C" fn ocgc_run_locked(f: Option<unsafe extern "C" fn(gpointer
         unsafe { f(data) };
     }
     if lifecycle::is_open() {
-        // SAFETY: domain lock held, inside the library, not a finalizer.
-        unsafe { safepoint::safe_point() };
+        // SAFETY: domain lock held (taken above if it was not), inside the
+        // library; not a finalizer (the header's contract).
+        safepoint::safe_point(unsafe { Domain::assume(&inside) });
     }
     1
 }

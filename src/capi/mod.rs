@@ -25,6 +25,7 @@ use crate::ocaml::handles::ArgvHandle;
 use crate::core::invocation::Invocation;
 use crate::core::lifecycle::{self, Accept};
 use crate::core::safepoint;
+use crate::core::token::Domain;
 
 /// `ocgc_invocation`: the running invocation (opaque to C).
 pub type OcgcInvocation = Invocation;
@@ -117,8 +118,9 @@ pub unsafe extern "C" fn ocgc_closure_new(callback: Val, spec: *const OcgcMarsha
         unsafe { boundary::raise_closed() }
     };
     let made = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: domain lock held, inside the library, not a finalizer.
-        unsafe { safepoint::at_entry() };
+        // SAFETY: domain lock held, not a finalizer (precondition), inside
+        // the library (`inside`).
+        safepoint::at_entry(unsafe { Domain::assume(&inside) });
         crate::gtk::toplevels::notice();
         // SAFETY: domain lock held; the root is allocated outside the OCaml heap.
         let root = unsafe { Root::new(callback) }?;
@@ -327,7 +329,8 @@ pub unsafe extern "C" fn ocgc_defer(f: Option<unsafe extern "C" fn(gpointer)>, d
 pub unsafe extern "C" fn ocgc_flush() {
     let Ok(inside) = lifecycle::enter(Accept::AnyButExit) else { return };
     // SAFETY: precondition; inside the library.
-    if catch_unwind(|| unsafe { safepoint::flush() }).is_err() {
+    let d = unsafe { Domain::assume(&inside) };
+    if catch_unwind(|| safepoint::flush(d)).is_err() {
         eprintln!("ocaml-gclosure: internal error in ocgc_flush (Rust panic)");
     }
     drop(inside);
@@ -351,7 +354,9 @@ pub unsafe extern "C" fn ocgc_shutdown() {
     }
     let Ok(inside) = lifecycle::enter(Accept::AnyButExit) else { return };
     // SAFETY: precondition; inside the library.
-    if catch_unwind(|| unsafe { crate::ocaml::shutdown::shutdown() }).is_err() {
+    let d = unsafe { Domain::assume(&inside) };
+    // SAFETY: the runtime runs (precondition).
+    if catch_unwind(|| unsafe { crate::ocaml::shutdown::shutdown(d) }).is_err() {
         eprintln!("ocaml-gclosure: internal error in ocgc_shutdown (Rust panic)");
     }
     drop(inside);

@@ -27,6 +27,7 @@ use crate::core::lock;
 use crate::core::callbacks::{CallbackRoot, REGISTRY};
 use crate::core::registry::{ClosedError, Key};
 use crate::core::safepoint;
+use crate::core::token::Domain;
 
 /// Which marshaller a closure gets.
 pub(crate) enum Marshal {
@@ -218,7 +219,7 @@ pub(crate) unsafe fn invoke<A: ArgvBuilder>(
 ) {
     // The library's state first: Closed, or Exiting for a thread the
     // runtime does not own, does nothing; Exiting parks an OCaml thread.
-    let Ok(_inside) = lifecycle::enter(Accept::OpenOnly) else { return };
+    let Ok(inside) = lifecycle::enter(Accept::OpenOnly) else { return };
     // A thread without the domain lock (GIO worker, foreign thread, main
     // loop in a blocking section) takes it for the call, then gives it
     // back. The wait for it is not counted as inside the library.
@@ -241,7 +242,7 @@ pub(crate) unsafe fn invoke<A: ArgvBuilder>(
         drop(running);
         if lifecycle::is_open() {
             // SAFETY: as below.
-            unsafe { safepoint::safe_point() };
+            safepoint::safe_point(unsafe { Domain::assume(&inside) });
         }
         return;
     }
@@ -271,9 +272,10 @@ pub(crate) unsafe fn invoke<A: ArgvBuilder>(
     }
     drop(running);
     if lifecycle::is_open() {
-        // SAFETY: domain lock held, inside the library; a marshaller is
-        // never run by a GC finalizer (finalizers make no GLib call).
-        unsafe { safepoint::safe_point() };
+        // SAFETY: domain lock held (taken above if it was not), inside the
+        // library; a marshaller is never run by a GC finalizer (finalizers
+        // make no GLib call).
+        safepoint::safe_point(unsafe { Domain::assume(&inside) });
     }
 }
 

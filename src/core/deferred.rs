@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::core::spare::Spare;
+use crate::core::token::Domain;
 
 /// Whether running a release may run OCaml code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,21 +129,14 @@ pub fn has_queued_no_ocaml() -> bool {
 
 /// Runs the queued releases that run no OCaml code only; the others stay
 /// queued for [`release_all`]. Returns how many ran.
-///
-/// # Safety
-/// The caller holds the domain lock, is inside the library and is not
-/// inside a GC finalizer.
-pub unsafe fn release_no_ocaml() -> usize {
-    // SAFETY: forwarded precondition.
+pub fn release_no_ocaml(_: Domain<'_>) -> usize {
+    // SAFETY: the token.
     unsafe { NO_OCAML.run_all() }
 }
 
-/// Runs every queued release; returns how many.
-///
-/// # Safety
-/// As [`release_no_ocaml`]: a release can run GLib dispose code that emits
-/// signals into OCaml.
-pub unsafe fn release_all() -> usize {
-    // SAFETY: forwarded precondition.
+/// Runs every queued release (one can run GLib dispose code that emits
+/// signals into OCaml); returns how many.
+pub fn release_all(_: Domain<'_>) -> usize {
+    // SAFETY: the token.
     unsafe { NO_OCAML.run_all() + MAY_RUN_OCAML.run_all() }
 }

@@ -12,6 +12,7 @@
 //! compiler sees the definitions and inlines them like any other call).
 
 use crate::core::callbacks::CallbackRoot;
+use crate::core::token::Domain;
 
 extern "Rust" {
     fn gclosure_hook_owners_maintain() -> usize;
@@ -24,26 +25,21 @@ extern "Rust" {
 /// domain lock, and, on the main domain, does the slot work other domains
 /// left (`ocaml::owners::maintain`). Returns how many items it handled.
 /// It allocates in the OCaml heap: full safe points only.
-///
-/// # Safety
-/// Domain lock held, inside the library, not in a GC finalizer.
 #[inline(always)]
-pub unsafe fn owners_maintain() -> usize {
-    // SAFETY: defined by `ocaml::owners` with this signature; forwarded
-    // precondition.
+pub fn owners_maintain(_: Domain<'_>) -> usize {
+    // SAFETY: defined by `ocaml::owners` with this signature; its
+    // precondition (domain lock held, inside the library, not in a GC
+    // finalizer) is the token's.
     unsafe { gclosure_hook_owners_maintain() }
 }
 
 /// A closure's root is being released: its slots in its owners' tables
 /// are freed first (`ocaml::owners::release_root`). Allocates nothing and
 /// runs no OCaml code.
-///
-/// # Safety
-/// Domain lock held, not in a GC finalizer.
 #[inline(always)]
-pub unsafe fn owners_release_root(p: CallbackRoot) {
-    // SAFETY: defined by `ocaml::owners` with this signature; forwarded
-    // precondition.
+pub fn owners_release_root(_: Domain<'_>, p: CallbackRoot) {
+    // SAFETY: defined by `ocaml::owners` with this signature; its
+    // precondition (domain lock held, not in a GC finalizer) is the token's.
     unsafe { gclosure_hook_owners_release_root(p) }
 }
 
@@ -57,12 +53,9 @@ pub fn windows_queued() -> bool {
 
 /// Disposes the queued windows, on GTK's thread (`gtk::toplevels::
 /// dispose_queued`); returns how many. Runs OCaml code ("destroy" handlers).
-///
-/// # Safety
-/// Domain lock held, inside the library, not in a GC finalizer.
 #[inline(always)]
-pub unsafe fn windows_dispose() -> usize {
-    // SAFETY: defined by `gtk::toplevels` with this signature; forwarded
-    // precondition.
+pub fn windows_dispose(_: Domain<'_>) -> usize {
+    // SAFETY: defined by `gtk::toplevels` with this signature; its
+    // precondition is the token's.
     unsafe { gclosure_hook_windows_dispose() }
 }

@@ -33,6 +33,7 @@ use std::sync::atomic::Ordering;
 use crate::core::life::{CLOSED, EXITING, LIFE, OPEN};
 use crate::core::lock;
 use crate::core::thread::{self, presence};
+use crate::core::token::Domain;
 
 pub use crate::core::life::{close, is_open, life, Life};
 
@@ -228,7 +229,7 @@ const EXIT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 const CALLBACK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The exit: Open or Closed → Exiting, by the calling thread (the exiter),
-/// which must hold its domain lock and be inside the library. Returns the
+/// which holds its domain lock inside the library (the token). Returns the
 /// state it left (`None` if the exit had begun already), once every other
 /// thread has left the library: from then on none allocates through it.
 ///
@@ -237,7 +238,7 @@ const CALLBACK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 /// barrier between store and load on both sides ([`presence`]). Either the
 /// exiter sees the entrant and waits, or the entrant sees `Exiting` and
 /// parks.
-pub fn begin_exit() -> Option<Life> {
+pub fn begin_exit(_: Domain<'_>) -> Option<Life> {
     let before = crate::core::life::claim_exit(&LIFE, || thread::with(|t| t.exiter.set(true)));
     if before == EXITING {
         // Another thread won the swap and runs the exit: this one is not

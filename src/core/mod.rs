@@ -15,3 +15,4 @@ pub mod safepoint;
 pub mod scan;
 pub mod spare;
 pub mod thread;
+pub mod token;

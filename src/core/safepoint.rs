@@ -14,62 +14,49 @@
 use crate::core::callbacks::REGISTRY;
 use crate::core::deferred;
 use crate::core::hooks;
+use crate::core::token::Domain;
 
 /// The safe point at the start of an external: releases queued roots and
 /// closure references, which run no OCaml code, and leaves objects and
 /// values (whose last unref can emit signals into OCaml: a widget's
 /// "destroy") for the next full [`safe_point`].
-///
-/// # Safety
-/// The caller holds the domain lock and is not inside a GC finalizer.
-pub unsafe fn at_entry() {
+#[inline(always)]
+pub fn at_entry(d: Domain<'_>) {
     if REGISTRY.has_queued() || deferred::has_queued_no_ocaml() {
-        // SAFETY: forwarded precondition.
-        unsafe { deferred::release_no_ocaml() };
-        // SAFETY: domain lock held (precondition): no unlocked registry read
+        deferred::release_no_ocaml(d);
+        // SAFETY: domain lock held (the token): no unlocked registry read
         // runs. Each root is deleted with the domain lock held (its slots
         // in its owners' tables freed first: `owners::release_root`).
-        unsafe { REGISTRY.drain_with(|p| hooks::owners_release_root(p)) };
+        unsafe { REGISTRY.drain_with(|p| hooks::owners_release_root(d, p)) };
     }
 }
 
-/// Releases what is queued, if anything (two atomic loads otherwise). It
-/// may run OCaml code (signal handlers emitted by a disposed object): the
-/// end of a callback, `Gclosure.flush`, the end of `Gobject.Signal.disconnect`,
-/// and shutdown.
-///
-/// # Safety
-/// The caller holds the domain lock and is not inside a GC finalizer.
-pub unsafe fn safe_point() {
-    // SAFETY: forwarded precondition.
-    unsafe { hooks::owners_maintain() };
+/// Releases what is queued, if anything (a few atomic loads otherwise).
+/// It may run OCaml code (signal handlers emitted by a disposed object):
+/// the end of a callback, `Gclosure.flush`, the end of
+/// `Gobject.Signal.disconnect`, and shutdown.
+#[inline(always)]
+pub fn safe_point(d: Domain<'_>) {
+    hooks::owners_maintain(d);
     if REGISTRY.has_queued() || deferred::has_queued() || hooks::windows_queued() {
-        // SAFETY: forwarded precondition.
-        unsafe { flush() };
+        flush(d);
     }
 }
 
 /// Releases every queued root and drops every deferred GLib reference,
 /// until nothing is left (a release can queue more, e.g. an object's
 /// dispose dropping its signal handlers' closures).
-///
-/// # Safety
-/// The caller holds the domain lock and is not inside a GC finalizer.
-pub unsafe fn flush() {
-    // SAFETY: forwarded precondition.
-    unsafe { hooks::owners_maintain() };
+pub fn flush(d: Domain<'_>) {
+    hooks::owners_maintain(d);
     loop {
         // Destroyed windows first: their dispose queues more releases.
         // (Those queued for another thread's safe point stay queued.)
-        // SAFETY: forwarded precondition.
-        let windows = unsafe { hooks::windows_dispose() };
-        // SAFETY: forwarded precondition.
-        let refs = unsafe { deferred::release_all() };
+        let windows = hooks::windows_dispose(d);
+        let refs = deferred::release_all(d);
         // SAFETY: as in `at_entry`.
-        let n = unsafe { REGISTRY.drain_with(|p| hooks::owners_release_root(p)) };
+        let n = unsafe { REGISTRY.drain_with(|p| hooks::owners_release_root(d, p)) };
         // Ownership moves the releases above queued (main domain only).
-        // SAFETY: forwarded precondition.
-        let moved = unsafe { hooks::owners_maintain() };
+        let moved = hooks::owners_maintain(d);
         if windows == 0 && refs == 0 && n == 0 && moved == 0 && !REGISTRY.has_queued() && !deferred::has_queued() {
             break;
         }

@@ -267,10 +267,10 @@ impl Runtime {
 
     /// A safe point: releases queued roots and deferred references now.
     pub fn flush(&self) {
-        let Ok(_inside) = enter(Accept::AnyButExit) else { return };
+        let Ok(inside) = enter(Accept::AnyButExit) else { return };
         let _lock = lock_for_this_call();
         // SAFETY: domain lock held, inside the library; not inside a GC finalizer.
-        unsafe { crate::core::safepoint::flush() }
+        crate::core::safepoint::flush(unsafe { crate::core::token::Domain::assume(&inside) })
     }
 
     /// The closure counters (the same as `Gclosure.stats` in OCaml).
@@ -327,9 +327,9 @@ impl Drop for Runtime {
     /// library closed, and returns.
     fn drop(&mut self) {
         let lock = lock_for_this_call();
-        if let Ok(_inside) = enter(Accept::AnyButExit) {
+        if let Ok(inside) = enter(Accept::AnyButExit) {
             // SAFETY: domain lock held, inside the library; the runtime runs.
-            unsafe { crate::ocaml::shutdown::shutdown() };
+            unsafe { crate::ocaml::shutdown::shutdown(crate::core::token::Domain::assume(&inside)) };
             // SAFETY: domain lock held; a named value of the standard library.
             let at_exit = unsafe { ocaml::sys::caml_named_value(c"Pervasives.do_at_exit".as_ptr()) };
             if !at_exit.is_null() {

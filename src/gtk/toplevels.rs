@@ -364,7 +364,7 @@ unsafe extern "C" fn dispose_in_idle(_: gpointer) -> gboolean {
             // SAFETY: the domain lock is held (taken above, or held by the
             // thread that runs the loop), inside the library; an idle is
             // never run by a GC finalizer.
-            unsafe { crate::core::safepoint::flush() };
+            crate::core::safepoint::flush(unsafe { crate::core::token::Domain::assume(&inside) });
         }
         drop(lock);
         drop(inside);

@@ -33,6 +33,7 @@ use ocaml::sys;
 use crate::ocaml::errors::GcError;
 use crate::core::lifecycle::{self, Accept};
 use crate::core::safepoint;
+use crate::core::token::Domain;
 
 /// An OCaml value as it crosses the boundary (`value` in C).
 pub type Val = sys::Value;
@@ -57,17 +58,19 @@ extern "C" {
 /// Called by an external stub only: the calling thread is an OCaml thread
 /// holding its domain lock, not inside a GC finalizer.
 #[inline(always)]
-pub unsafe fn call<T: Ret>(func: &'static str, accept: Accept, body: impl FnOnce() -> Res<T>) -> Val {
+pub unsafe fn call<T: Ret>(func: &'static str, accept: Accept, body: impl FnOnce(Domain<'_>) -> Res<T>) -> Val {
     let Ok(inside) = lifecycle::enter(accept) else {
         // Closed (an Exiting state parked inside `enter`, unless this
         // thread runs the exit itself).
         // SAFETY: domain lock held; raising a constant exception allocates nothing.
         unsafe { raise_closed() }
     };
+    // SAFETY: an external holds the domain lock, outside any finalizer
+    // (precondition), for the whole call; inside the library (`inside`).
+    let d = unsafe { Domain::assume(&inside) };
     let outcome = match catch_unwind(AssertUnwindSafe(|| -> Res<Val> {
-        // SAFETY: an external holds the domain lock, outside any finalizer.
-        unsafe { safepoint::at_entry() };
-        let r = body()?; // the arguments are dropped here
+        safepoint::at_entry(d);
+        let r = body(d)?; // the arguments are dropped here
         // SAFETY: domain lock held.
         unsafe { r.into_ocaml() }
     })) {
@@ -160,6 +163,11 @@ unsafe fn exception_value(e: GcError) -> Val {
 /// An argument read at entry. `read` allocates nothing in the OCaml heap, so
 /// the other raw arguments stay valid while each is read.
 pub trait Arg: Sized {
+    /// The value only borrows the argument's block (or what it holds), so
+    /// it is sound only while the body runs no OCaml code: allowed only in
+    /// an external declared `no_ocaml` (see [`externals!`]; the compiler
+    /// refuses it elsewhere).
+    const BORROWS: bool = false;
     /// Reads, validates and owns argument `name` of `func`.
     ///
     /// # Safety
@@ -293,6 +301,7 @@ impl BorrowedBytes {
 }
 
 impl Arg for BorrowedBytes {
+    const BORROWS: bool = true;
     unsafe fn read(v: Val, _: &'static str, _: &'static str) -> Res<Self> {
         // SAFETY: `v` is a string (precondition).
         unsafe { Ok(BorrowedBytes { ptr: sys::string_val(v) as *const u8, len: sys::caml_string_length(v) }) }
@@ -317,6 +326,7 @@ impl Arg for Bytes {
 }
 
 impl<T: Arg> Arg for Option<T> {
+    const BORROWS: bool = T::BORROWS;
     unsafe fn read(v: Val, func: &'static str, name: &'static str) -> Res<Self> {
         if v == sys::NONE {
             Ok(None)
@@ -328,6 +338,7 @@ impl<T: Arg> Arg for Option<T> {
 }
 
 impl<T: Arg> Arg for Vec<T> {
+    const BORROWS: bool = T::BORROWS;
     unsafe fn read(v: Val, func: &'static str, name: &'static str) -> Res<Self> {
         // SAFETY: `v` is an array of T (not a float array: no T here is a float).
         unsafe {
@@ -338,6 +349,7 @@ impl<T: Arg> Arg for Vec<T> {
 }
 
 impl<A: Arg, B: Arg> Arg for (A, B) {
+    const BORROWS: bool = A::BORROWS || B::BORROWS;
     unsafe fn read(v: Val, func: &'static str, name: &'static str) -> Res<Self> {
         // SAFETY: `v` is a pair.
         unsafe { Ok((A::read(*sys::field(v, 0), func, name)?, B::read(*sys::field(v, 1), func, name)?)) }
@@ -435,10 +447,18 @@ pub unsafe fn alloc_tagged(tag: u8, field: Val) -> Val {
 /// (so after the closed check) and `body` returns `Res<RetType>`, with `F`
 /// naming the function for messages. `fn ml_name("…", any)` also runs when
 /// the library is Closed (statistics, flush).
+///
+/// `fn ml_name("…", no_ocaml)` declares that the body runs no OCaml code,
+/// allocates nothing in the OCaml heap and never gives up the domain lock:
+/// only such an external may take arguments that borrow their blocks
+/// ([`Arg::BORROWS`]: `handles::Borrowed`, [`BorrowedBytes`]), and any
+/// other that names one fails to compile ("an argument that borrows its
+/// block needs an external declared no_ocaml"). `fn ml_name("…") [d] (…)`
+/// names the call's [`Domain`] token `d` for the body.
 macro_rules! externals {
     ($(
         $(#[doc = $doc:literal])*
-        fn $name:ident($func:literal $(, $any:ident)?) ($($arg:ident : $ty:ty),* $(,)?) -> $ret:ty $body:block
+        fn $name:ident($func:literal $(, $opt:ident)*) $([$domain:ident])? ($($arg:ident : $ty:ty),* $(,)?) -> $ret:ty $body:block
     )*) => {$(
         $(#[doc = $doc])*
         ///
@@ -449,9 +469,13 @@ macro_rules! externals {
         pub unsafe extern "C" fn $name($($arg: $crate::ocaml::boundary::Val),*) -> $crate::ocaml::boundary::Val {
             #[allow(dead_code)]
             const F: &str = $func;
+            #[allow(dead_code)]
+            const NO_OCAML: bool = $crate::ocaml::boundary::externals!(@no_ocaml $($opt)*);
+            $(const { assert!(NO_OCAML || !<$ty as $crate::ocaml::boundary::Arg>::BORROWS, "an argument that borrows its block needs an external declared no_ocaml") };)*
             // SAFETY: an external: OCaml thread, domain lock held.
             unsafe {
-                $crate::ocaml::boundary::call(F, $crate::ocaml::boundary::externals!(@accept $($any)?), move || -> $crate::ocaml::boundary::Res<$ret> {
+                $crate::ocaml::boundary::call(F, $crate::ocaml::boundary::externals!(@accept $($opt)*), move |_domain| -> $crate::ocaml::boundary::Res<$ret> {
+                    $(let $domain: $crate::core::token::Domain<'_> = _domain;)?
                     // SAFETY: each argument has the type the external declares.
                     $(let $arg = unsafe { <$ty as $crate::ocaml::boundary::Arg>::read($arg, F, stringify!($arg))? };)*
                     $body
@@ -460,6 +484,10 @@ macro_rules! externals {
         }
     )*};
     (@accept) => { $crate::core::lifecycle::Accept::OpenOnly };
-    (@accept any) => { $crate::core::lifecycle::Accept::AnyButExit };
+    (@accept any $($rest:ident)*) => { $crate::core::lifecycle::Accept::AnyButExit };
+    (@accept no_ocaml $($rest:ident)*) => { $crate::ocaml::boundary::externals!(@accept $($rest)*) };
+    (@no_ocaml) => { false };
+    (@no_ocaml no_ocaml $($rest:ident)*) => { true };
+    (@no_ocaml any $($rest:ident)*) => { $crate::ocaml::boundary::externals!(@no_ocaml $($rest)*) };
 }
 pub(crate) use externals;

@@ -224,6 +224,7 @@ impl Borrowed<GObject> {
 }
 
 impl Arg for Borrowed<GObject> {
+    const BORROWS: bool = true;
     unsafe fn read(v: Val, _: &'static str, _: &'static str) -> Res<Self> {
         // SAFETY: `v` is an ObjHandle block, whose reference keeps the
         // object alive for the body (see the type's documentation).
@@ -232,6 +233,7 @@ impl Arg for Borrowed<GObject> {
 }
 
 impl Arg for Borrowed<GClosure> {
+    const BORROWS: bool = true;
     unsafe fn read(v: Val, _: &'static str, _: &'static str) -> Res<Self> {
         // SAFETY: `v` is a ClosureHandle block, whose reference keeps the
         // closure alive for the body (see the type's documentation).

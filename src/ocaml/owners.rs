@@ -623,13 +623,13 @@ unsafe extern "C" fn decide_on_gtk_thread(data: glib::ffi::gpointer) -> glib::ff
         std::mem::forget(b);
         return glib::ffi::G_SOURCE_REMOVE;
     }
+    let Ok(inside) = entered.as_ref() else { return glib::ffi::G_SOURCE_REMOVE };
     let (obj, w) = *b;
-    // SAFETY: domain lock held, inside the library, not in a GC finalizer;
-    // `w` roots a block.
-    unsafe {
-        unreachable(obj as *mut GObject, w);
-        crate::core::safepoint::safe_point();
-    }
+    // SAFETY: domain lock held (taken above, or the loop's thread's),
+    // inside the library, not in a GC finalizer (an idle); `w` roots a block.
+    unsafe { unreachable(obj as *mut GObject, w) };
+    // SAFETY: as above.
+    crate::core::safepoint::safe_point(unsafe { crate::core::token::Domain::assume(inside) });
     glib::ffi::G_SOURCE_REMOVE
 }
 

@@ -23,17 +23,18 @@
 use crate::core::callbacks::REGISTRY;
 use crate::core::lifecycle::{self, Life};
 use crate::core::safepoint;
+use crate::core::token::Domain;
 
 /// Explicit shutdown (`Gclosure.shutdown`, dropping the Rust `Runtime`):
 /// Open → Closed, then steps 2 and 3. Idempotent.
 ///
 /// # Safety
-/// The caller holds the domain lock, is inside the library, is not inside
-/// a GC finalizer, and the runtime has not been shut down.
-pub unsafe fn shutdown() {
+/// The runtime has not been shut down (the token says the rest: domain
+/// lock held, inside the library, not in a GC finalizer).
+pub unsafe fn shutdown(d: Domain<'_>) {
     if lifecycle::close() {
         // SAFETY: forwarded precondition.
-        unsafe { release_everything() };
+        unsafe { release_everything(d) };
     }
 }
 
@@ -43,10 +44,10 @@ pub unsafe fn shutdown() {
 ///
 /// # Safety
 /// As [`shutdown`].
-pub unsafe fn exit() {
-    if lifecycle::begin_exit() == Some(Life::Open) {
+pub unsafe fn exit(d: Domain<'_>) {
+    if lifecycle::begin_exit(d) == Some(Life::Open) {
         // SAFETY: forwarded precondition.
-        unsafe { release_everything() };
+        unsafe { release_everything(d) };
     }
 }
 
@@ -54,7 +55,7 @@ pub unsafe fn exit() {
 ///
 /// # Safety
 /// As [`shutdown`].
-unsafe fn release_everything() {
+unsafe fn release_everything(d: Domain<'_>) {
     // No other domain, no other live thread that entered the library, and
     // no thread without a domain lock that ever invalidated one of our
     // closures (a GLib worker dropping an object's handlers never enters
@@ -69,10 +70,10 @@ unsafe fn release_everything() {
     REGISTRY.invalidate_all();
     // The owners' roots, while every owned object is still alive (their
     // wrappers' references are among the deferred releases below).
-    // SAFETY: forwarded precondition.
+    // SAFETY: forwarded precondition; every owned object is alive (their
+    // references are released by the flush below).
     unsafe { crate::ocaml::owners::release_all() };
-    // SAFETY: forwarded precondition.
-    unsafe { safepoint::flush() };
+    safepoint::flush(d);
     // OCaml values GLib still holds in GclosureCaml boxes (a property, a
     // GValue of C code): their roots go now, while the runtime lives.
     crate::ocaml::caml_boxed::release_all();

@@ -81,30 +81,28 @@ externals! {
     }
 
     /// `Gclosure.flush`: a safe point (nothing is queued after shutdown).
-    fn ml_gclosure_flush("Gclosure.flush", any) () -> () {
-        // SAFETY: an external: domain lock held, inside the library, never
-        // in a finalizer.
-        unsafe { crate::core::safepoint::flush() };
+    fn ml_gclosure_flush("Gclosure.flush", any) [d] () -> () {
+        crate::core::safepoint::flush(d);
         Ok(())
     }
 
     /// `Gclosure.shutdown`: the explicit shutdown (Open → Closed).
-    fn ml_gclosure_shutdown("Gclosure.shutdown", any) () -> () {
+    fn ml_gclosure_shutdown("Gclosure.shutdown", any) [d] () -> () {
         // SAFETY: as above; the runtime runs.
-        unsafe { shutdown::shutdown() };
+        unsafe { shutdown::shutdown(d) };
         Ok(())
     }
 
     /// The exit (`at_exit`): Open or Closed → Exiting, unless this program
     /// is a Rust program that embeds OCaml: dropping its `Runtime` is its
     /// shutdown (Closed), and its threads go on after OCaml's `at_exit`.
-    fn ml_gclosure_at_exit("Gclosure.at_exit", any) () -> () {
+    fn ml_gclosure_at_exit("Gclosure.at_exit", any) [d] () -> () {
         // SAFETY: as above; OCaml's at_exit runs before the runtime stops.
         unsafe {
             if crate::core::life::is_embedded() {
-                shutdown::shutdown();
+                shutdown::shutdown(d);
             } else {
-                shutdown::exit();
+                shutdown::exit(d);
             }
         }
         Ok(())

@@ -17,7 +17,7 @@ externals! {
     /// connect calls none), so object, name and closure are only borrowed.
     /// (It notes the object for the closure's ownership, `owners`, and
     /// returns the handler id negated when the object needs an owner.)
-    fn ml_gobject_signal_connect_by_name("Gobject.Signal.connect_by_name")
+    fn ml_gobject_signal_connect_by_name("Gobject.Signal.connect_by_name", no_ocaml)
         (o: Borrowed<GObject>, name: BorrowedBytes, callback: Borrowed<GClosure>, after: bool) -> isize {
         let (id, detail) = crate::ocaml::signals::parse_bytes(F, o.class(), &name)?;
         // SAFETY: live object and closure (their handles' references, which
@@ -36,7 +36,7 @@ externals! {
     }
 
     /// `Gobject.Signal.disconnect`.
-    fn ml_gobject_signal_disconnect("Gobject.Signal.disconnect") (o: ObjRef, id: isize) -> () {
+    fn ml_gobject_signal_disconnect("Gobject.Signal.disconnect") [d] (o: ObjRef, id: isize) -> () {
         let ok = id > 0
             // SAFETY: live object; any handler id may be asked about.
             && unsafe { gobj::g_signal_handler_is_connected(o.ptr() as *mut _, id as _) } != 0;
@@ -46,8 +46,7 @@ externals! {
         // SAFETY: the handler is connected to this live object (checked).
         unsafe { gobj::g_signal_handler_disconnect(o.ptr() as *mut _, id as _) };
         // The closure may just have been invalidated: release its root now.
-        // SAFETY: external, domain lock held, inside the library, not in a finalizer.
-        unsafe { crate::core::safepoint::safe_point() };
+        crate::core::safepoint::safe_point(d);
         Ok(())
     }
 
