@@ -34,6 +34,7 @@ use crate::core::life::{CLOSED, EXITING, LIFE, OPEN};
 use crate::core::lock;
 use crate::core::thread::{self, presence};
 use crate::core::token::Domain;
+pub use crate::core::token::Inside;
 
 pub use crate::core::life::{close, is_open, life, Life};
 
@@ -51,11 +52,6 @@ pub enum Accept {
     AnyButExit,
 }
 
-/// This thread inside the library; leaving happens on drop.
-#[must_use]
-pub struct Inside {
-    _not_send: std::marker::PhantomData<*mut ()>,
-}
 
 #[inline]
 fn count_in() {
@@ -142,6 +138,24 @@ pub fn suspend() -> Suspended {
         presence::set(false);
     }
     Suspended { depth, callback: false, _not_send: std::marker::PhantomData }
+}
+
+/// Runs `f` outside the library with the domain lock given up (a blocking
+/// section), then takes the lock back: the one way the library waits
+/// without the lock (a main loop, `Runtime::run_unlocked`, the exit's wait
+/// for other threads). Meanwhile this thread is not counted inside (the
+/// exit does not wait for it) and cannot be cancelled (`lock::NoCancel`);
+/// coming back parks it if the exit began (unless it is the exiter).
+///
+/// # Safety
+/// The calling thread holds its domain lock, holds no OCaml value that is
+/// not rooted across `f`, and uses no `Domain` token inside `f`.
+#[inline]
+pub unsafe fn without_lock<R>(f: impl FnOnce() -> R) -> R {
+    let _out = suspend();
+    // SAFETY: precondition (lock held, no unrooted value across the guard).
+    let _unlocked = unsafe { lock::Released::new() };
+    f()
 }
 
 /// Sets this thread's library frames aside while it runs an OCaml callback
@@ -250,18 +264,21 @@ pub fn begin_exit(_: Domain<'_>) -> Option<Life> {
     if presence::others(presence::INSIDE | presence::IN_CALLBACK, me) > 0 {
         // Give up the lock while waiting: a thread inside may need a
         // stop-the-world collection, or the lock of this domain.
-        let _out = suspend(); // the exiter's resume never parks
-        // SAFETY: the exiter holds its domain lock (precondition) and keeps
-        // no unrooted OCaml value across the wait.
-        let _unlocked = unsafe { lock::Released::new() };
-        let t0 = std::time::Instant::now();
-        loop {
-            let inside = presence::others(presence::INSIDE, me);
-            let callbacks = presence::others(presence::IN_CALLBACK, me);
-            if (inside == 0 || t0.elapsed() > EXIT_WAIT) && (callbacks == 0 || t0.elapsed() > CALLBACK_WAIT) {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_micros(100));
+        // The exiter's resume never parks.
+        // SAFETY: the exiter holds its domain lock (the token) and keeps no
+        // unrooted OCaml value across the wait, which uses no token.
+        unsafe {
+            without_lock(|| {
+                let t0 = std::time::Instant::now();
+                loop {
+                    let inside = presence::others(presence::INSIDE, me);
+                    let callbacks = presence::others(presence::IN_CALLBACK, me);
+                    if (inside == 0 || t0.elapsed() > EXIT_WAIT) && (callbacks == 0 || t0.elapsed() > CALLBACK_WAIT) {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_micros(100));
+                }
+            })
         }
     }
     Some(if before == OPEN { Life::Open } else { Life::Closed })

@@ -15,7 +15,15 @@
 
 use std::marker::PhantomData;
 
-use crate::core::lifecycle::Inside;
+
+/// This thread inside the library: made only by `lifecycle::enter`
+/// (which counts the thread in); leaving happens on drop (`lifecycle`'s
+/// `Drop for Inside`, which counts it out). Defined here so that a token
+/// can borrow it.
+#[must_use]
+pub struct Inside {
+    pub(in crate::core) _not_send: PhantomData<*mut ()>,
+}
 
 /// The domain lock held, inside the library, not in a GC finalizer, for
 /// `'a` (module documentation).

@@ -242,13 +242,12 @@ impl Runtime {
         if !crate::core::lock::held() {
             return f();
         }
-        let _out = lifecycle::suspend();
         // SAFETY: this thread holds the lock (checked) and holds no OCaml
         // value across `f` (the caller's OCaml values are rooted: a
         // `Locked` guard's holder keeps none it has not rooted, and OCaml
-        // code that called into Rust gave its arguments as roots).
-        let _unlocked = unsafe { crate::core::lock::Released::new() };
-        f()
+        // code that called into Rust gave its arguments as roots); no
+        // token exists outside the library's own frames.
+        unsafe { lifecycle::without_lock(f) }
     }
 
     /// The domain lock for this thread until the guard is dropped, so that

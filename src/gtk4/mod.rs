@@ -172,19 +172,14 @@ externals! {
         // it even if OCaml drops its handle meanwhile; GLib copies what it keeps.
         // SAFETY: live application (above); `ptrs` is a NULL-terminated array of
         // `args.len()` C strings that live until the call returns.
-        let status = unsafe {
-            // Not inside the library while the loop runs (its callbacks enter
-            // by themselves); coming back parks this thread if the exit began.
-            let _out = crate::core::lifecycle::suspend();
-            // SAFETY (of the release): domain lock held (external); no OCaml
-            // value is held across the run (the arguments were copied).
-            let _unlocked = crate::core::lock::Released::new();
-            gtk::gio::ffi::g_application_run(
-                a.upcast_ref::<gtk::gio::Application>().to_glib_none().0,
-                args.len() as i32,
-                ptrs.as_mut_ptr(),
-            )
-        };
+        // Not inside the library while the loop runs (its callbacks enter
+        // by themselves), the domain lock given up; coming back parks this
+        // thread if the exit began.
+        // SAFETY (of the release): domain lock held (an external); no OCaml
+        // value is held across the run (the arguments were copied), and the
+        // loop uses no token (its callbacks make their own).
+        let app = a.upcast_ref::<gtk::gio::Application>().to_glib_none().0;
+        let status = unsafe { crate::core::lifecycle::without_lock(|| gtk::gio::ffi::g_application_run(app, args.len() as i32, ptrs.as_mut_ptr())) };
         RUNNING.with(|r| r.set(false));
         drop(a);
         Ok(status as isize)
@@ -527,14 +522,14 @@ pub struct SourceHandle {
     ptr: *mut glib::ffi::GSource,
 }
 
-unsafe extern "C" fn source_finalize(v: ocaml::Raw) {
-    // SAFETY: `v` is a SourceHandle block (this is its ops' finalizer).
-    let h = unsafe { &*v.as_pointer::<SourceHandle>().as_ptr() };
-    // SAFETY: the block owned this reference; it is handed over once.
-    unsafe { crate::ocaml::release::push(crate::ocaml::release::Deferred::Source(h.ptr)) };
+impl crate::ocaml::handles::Holds for SourceHandle {
+    fn take_release(&mut self) -> Option<crate::ocaml::release::Deferred> {
+        let p = std::mem::replace(&mut self.ptr, std::ptr::null_mut());
+        (!p.is_null()).then_some(crate::ocaml::release::Deferred::Source(p))
+    }
 }
 
-ocaml::custom!(SourceHandle { finalize: source_finalize });
+ocaml::custom!(SourceHandle { finalize: crate::ocaml::handles::finalize_handle::<SourceHandle> });
 
 /// A source referenced for OCaml.
 pub struct SourceRef(*mut glib::ffi::GSource);

@@ -93,6 +93,34 @@ pub(crate) unsafe fn block_data<T>(v: Val) -> *mut T {
     unsafe { sys::field(v, 1) as *mut T }
 }
 
+// ---- the one finalizer -------------------------------------------------------
+
+/// What a handle block holds: one reference (or value) that the block's
+/// GC finalizer hands to a safe point as a typed release. Every handle
+/// block (objects, closures, values, and `Gtk4`'s sources) has
+/// [`finalize_handle`] as its finalizer.
+pub(crate) trait Holds {
+    /// The release of what the block holds, taken once (`None`: nothing to
+    /// release). Runs inside the GC: it only moves data, no OCaml runtime
+    /// call, no GLib call.
+    fn take_release(&mut self) -> Option<Deferred>;
+}
+
+/// The finalizer of every handle block: queues the block's release
+/// (`release::push`), nothing else (design invariant 2).
+///
+/// # Safety
+/// Called by OCaml's GC only, as the finalizer of a block made for `T`.
+pub(crate) unsafe extern "C" fn finalize_handle<T: Holds>(v: Raw) {
+    // SAFETY: `v` is a block of `T` (precondition), finalized once.
+    let h = unsafe { &mut *v.as_pointer::<T>().as_mut_ptr() };
+    if let Some(d) = h.take_release() {
+        // SAFETY: the block owned what `d` names; it is handed over once
+        // (`take_release` leaves nothing to release behind).
+        unsafe { release::push(d) };
+    }
+}
+
 // ---- objects ---------------------------------------------------------------
 
 /// One owned reference to a GObject (dropped with `g_object_unref`).
@@ -149,11 +177,11 @@ pub struct ObjHandle {
     ptr: *mut GObject,
 }
 
-unsafe extern "C" fn obj_finalize(v: Raw) {
-    // SAFETY: `v` is an ObjHandle block (this is its ops' finalizer).
-    let h = unsafe { &*v.as_pointer::<ObjHandle>().as_ptr() };
-    // SAFETY: the block owned this reference; it is handed over once.
-    unsafe { release::push(Deferred::Object(h.ptr)) };
+impl Holds for ObjHandle {
+    fn take_release(&mut self) -> Option<Deferred> {
+        let p = std::mem::replace(&mut self.ptr, std::ptr::null_mut());
+        (!p.is_null()).then_some(Deferred::Object(p))
+    }
 }
 
 unsafe extern "C" fn obj_compare(a: Raw, b: Raw) -> i32 {
@@ -167,7 +195,7 @@ unsafe extern "C" fn obj_hash(v: Raw) -> ocaml::Int {
     unsafe { (*v.as_pointer::<ObjHandle>().as_ptr()).ptr as ocaml::Int >> 3 }
 }
 
-ocaml::custom!(ObjHandle { finalize: obj_finalize, compare: obj_compare, hash: obj_hash });
+ocaml::custom!(ObjHandle { finalize: finalize_handle::<ObjHandle>, compare: obj_compare, hash: obj_hash });
 
 impl Arg for ObjRef {
     unsafe fn read(v: Val, func: &'static str, name: &'static str) -> Res<Self> {
@@ -273,14 +301,14 @@ pub struct ClosureHandle {
     ptr: *mut GClosure,
 }
 
-unsafe extern "C" fn closure_finalize(v: Raw) {
-    // SAFETY: `v` is a ClosureHandle block.
-    let h = unsafe { &*v.as_pointer::<ClosureHandle>().as_ptr() };
-    // SAFETY: the block owned this reference; it is handed over once.
-    unsafe { release::push(Deferred::Handle(h.ptr)) };
+impl Holds for ClosureHandle {
+    fn take_release(&mut self) -> Option<Deferred> {
+        let p = std::mem::replace(&mut self.ptr, std::ptr::null_mut());
+        (!p.is_null()).then_some(Deferred::Handle(p))
+    }
 }
 
-ocaml::custom!(ClosureHandle { finalize: closure_finalize });
+ocaml::custom!(ClosureHandle { finalize: finalize_handle::<ClosureHandle> });
 
 impl Arg for ClosureRef {
     unsafe fn read(v: Val, func: &'static str, name: &'static str) -> Res<Self> {
@@ -391,18 +419,16 @@ pub enum ValueHandle {
 /// `index` of a borrowed result value.
 pub const RESULT_INDEX: u32 = u32::MAX;
 
-unsafe extern "C" fn value_finalize(v: Raw) {
-    // SAFETY: `v` is a ValueHandle block, finalized once.
-    let h = unsafe { &mut *v.as_pointer::<ValueHandle>().as_mut_ptr() };
-    if let ValueHandle::Owned(b) = h {
-        if let Some(b) = b.take() {
-            // SAFETY: the block owned this GValue; it is handed over once.
-            unsafe { release::push(Deferred::Value(b)) };
+impl Holds for ValueHandle {
+    fn take_release(&mut self) -> Option<Deferred> {
+        match self {
+            ValueHandle::Owned(b) => b.take().map(Deferred::Value),
+            ValueHandle::Borrowed { .. } => None,
         }
     }
 }
 
-ocaml::custom!(ValueHandle { finalize: value_finalize });
+ocaml::custom!(ValueHandle { finalize: finalize_handle::<ValueHandle> });
 
 impl Ret for ValueHandle {
     unsafe fn into_ocaml(self) -> Res<Val> {
