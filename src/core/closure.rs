@@ -253,7 +253,8 @@ pub(crate) unsafe fn invoke<A: ArgvBuilder>(
     let Some(held) = (unsafe { argv.build(running.invocation()) }) else { return };
     // Then read the root and call at once: no allocation in between, so the
     // callback value cannot move or die before caml_callback roots it.
-    let Some(f) = read_callback(key) else { return };
+    // SAFETY: domain lock held.
+    let Some(f) = (unsafe { read_callback(key) }) else { return };
     let res = {
         // OCaml code runs: not inside the library meanwhile. Coming back
         // parks this thread if the exit began (it would return into OCaml).
@@ -283,9 +284,12 @@ pub(crate) unsafe fn invoke<A: ArgvBuilder>(
 /// when this domain is the only one running): `None` when the closure is
 /// invalidated or released, or owned and no longer held. The value is
 /// valid until the next allocation.
+///
+/// # Safety
+/// The calling thread holds the domain lock.
 #[inline(always)]
-fn read_callback(key: Key) -> Option<sys::Value> {
-    // SAFETY (the closure): domain lock held (the callers' precondition).
+unsafe fn read_callback(key: Key) -> Option<sys::Value> {
+    // SAFETY (the closure): domain lock held (precondition).
     let read = |r: &CallbackRoot| unsafe { r.root.get() };
     // When this domain is the only one, its lock (held) already keeps the
     // registry's writers out: no lock to take, no atomic read-modify-write.
@@ -320,7 +324,8 @@ fn read_callback(key: Key) -> Option<sys::Value> {
 /// Domain lock held, inside the library; `inv` is running.
 #[inline(always)]
 unsafe fn invoke_hooked<A: ArgvBuilder>(key: Key, inv: &Invocation, argv: &A) {
-    let Some(f) = read_callback(key) else { return };
+    // SAFETY: domain lock held (precondition).
+    let Some(f) = (unsafe { read_callback(key) }) else { return };
     let frame = LocalRoot::new();
     // SAFETY: domain lock held until the guard drops (it drops before
     // `invoke`'s `_lock`); `f` valid (no allocation since); OCaml code

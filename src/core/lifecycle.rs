@@ -204,10 +204,12 @@ pub fn lock_for_call() -> Option<lock::Acquired> {
         return None;
     }
     if thread::is_host() {
-        return Some(lock::acquire_host());
+        // SAFETY: not held (checked above); the Rust host's thread.
+        return Some(unsafe { lock::acquire_host() });
     }
     let _waiting = suspend();
-    Some(lock::acquire())
+    // SAFETY: not held (checked above).
+    Some(unsafe { lock::acquire() })
 }
 
 /// Waits for the end of the process, the domain lock given up (so that the

@@ -129,9 +129,12 @@ pub unsafe fn release_for_good() {
 }
 
 /// Takes the domain lock on a thread that does not hold it, registering the
-/// thread with the runtime first if it is unknown. Must not be called by a
-/// thread that holds the lock (check [`held`]).
-pub fn acquire() -> Acquired {
+/// thread with the runtime first if it is unknown.
+///
+/// # Safety
+/// The calling thread does not hold a domain lock (check [`held`]): the
+/// runtime's lock is not reentrant.
+pub unsafe fn acquire() -> Acquired {
     if !thread::with(|t| t.registered.replace(true)) {
         // SAFETY: registering is allowed from any thread without the lock;
         // it answers 0 for a thread the runtime already knows.
@@ -154,10 +157,13 @@ pub fn acquire() -> Acquired {
 /// cancelled by the runtime's exit (a Rust host's end is its `Runtime`'s
 /// drop, not OCaml's exit), so neither the registration check nor the
 /// cancellation guard is needed (together a quarter of the cost of taking
-/// and giving back the lock, in instructions: `bench/analysis.md`). Must
-/// not be called by a thread that holds the lock.
+/// and giving back the lock, in instructions: `bench/analysis.md`).
+///
+/// # Safety
+/// As [`acquire`], and the calling thread is the Rust host's
+/// (`thread::is_host`).
 #[inline(always)]
-pub fn acquire_host() -> Acquired {
+pub unsafe fn acquire_host() -> Acquired {
     // SAFETY: the thread started the runtime (known to it) and does not
     // hold the lock (precondition).
     unsafe { gclosure_shim_acquire() };

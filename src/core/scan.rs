@@ -60,6 +60,11 @@ pub fn before_free() {
 /// then invalidated and released after it, with no lock held (the
 /// notifiers run on this thread and take what they need).
 pub fn invalidate_in_glib() {
+    if lifecycle::is_open() {
+        // The argument of `before_free` holds only once the library has
+        // left Open: called earlier, this does nothing.
+        return;
+    }
     let mut closures = Vec::new();
     {
         let _scan = SCAN.write().unwrap_or_else(|e| e.into_inner());
