@@ -5,18 +5,23 @@
 //!
 //! The crate has two faces:
 //! * the OCaml library `gclosure` (modules `Gobject`, `Gclosure`, `Gtk4`),
-//!   whose externals are the `ml_*` functions of `src/ml/`, linked into OCaml
-//!   programs as a static archive by dune;
+//!   whose externals are the `ml_*` functions of `src/ocaml/ml/` and
+//!   `src/gtk4/`, linked into OCaml programs as a static archive by dune,
+//!   and the C API for bindings (`include/gclosure.h`, `src/capi/`);
 //! * a Rust API for gtk4-rs programs that embed the OCaml runtime.
 //!
 //! The public Rust API is [`Runtime`] and what a gtk4-rs program needs
 //! with it ([`connect_closure`], [`stats`], the lock guard [`Locked`]);
 //! everything else is internal.
-//! The life of a closure reads top to bottom in `src/closure.rs` (create,
-//! invoke, invalidate), `src/registry.rs` (where roots live and their state
-//! machine), `src/safepoint.rs` (release) and `src/shutdown.rs`. The
-//! library's own life (open, closed, exiting) is `src/lifecycle.rs`; every
-//! entry from OCaml goes through `src/boundary.rs`.
+//!
+//! `src/` has one folder per layer, each using only those before it:
+//! `core/` (a closure's life: `life.rs`, `lifecycle.rs`, `thread.rs`,
+//! `lock.rs`, `token.rs`, `registry.rs`, `callbacks.rs`, `closure.rs`,
+//! `deferred.rs`, `safepoint.rs`, `scan.rs`), `gtk/` (GLib's types and
+//! GTK), `ocaml/` (the boundary, handles, externals), then `gtk4/`,
+//! `capi/` and `embed/`. `docs/design.md` walks one closure's life through
+//! them in order, lists the types that carry the rules (the `Domain`
+//! token above all), and says what stays `unsafe fn`.
 //!
 //! ## What safe Rust cannot reach
 //!
@@ -25,16 +30,16 @@
 //!
 //! Queueing a raw GLib pointer for a deferred unref:
 //! ```compile_fail,E0603
-//! ocaml_gclosure::deferred::push(ocaml_gclosure::deferred::Deferred::Object(std::ptr::null_mut()));
+//! ocaml_gclosure::ocaml::release::push(ocaml_gclosure::ocaml::release::Deferred::Object(std::ptr::null_mut()));
 //! ```
 //! Draining the deferred queue from any thread (it may run OCaml code):
 //! ```compile_fail,E0603
-//! // SAFETY: none; this must not compile (release_all is private).
-//! unsafe { ocaml_gclosure::deferred::release_all() };
+//! // SAFETY: none; this must not compile (the core is private).
+//! unsafe { ocaml_gclosure::core::safepoint::flush(std::mem::zeroed()) };
 //! ```
 //! Reading the registry of roots directly:
 //! ```compile_fail,E0603
-//! let _ = ocaml_gclosure::closure::REGISTRY.stats();
+//! let _ = ocaml_gclosure::core::callbacks::REGISTRY.stats();
 //! ```
 //! A [`Runtime`] stays on the thread that started OCaml:
 //! ```compile_fail,E0277

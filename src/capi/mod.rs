@@ -96,7 +96,11 @@ unsafe extern "C" fn capi_marshal(
     }
 }
 
-/// Raises `Failure msg` (domain lock held, nothing to drop in the caller).
+/// Raises `Failure msg`.
+///
+/// # Safety
+/// Domain lock held, called from an OCaml external's C frame, with nothing
+/// left to drop in the caller (the exception unwinds through it).
 unsafe fn fail(msg: &'static std::ffi::CStr) -> ! {
     // SAFETY: precondition.
     unsafe { sys::caml_failwith(msg.as_ptr()) };

@@ -36,6 +36,10 @@ pub fn note_main_thread() {
     let _ = MAIN_THREAD.set(std::thread::current().id());
 }
 
+/// The idle that drops a reference on GTK's thread.
+///
+/// # Safety
+/// Called by GLib only, once, with the reference `hand_to_main_context` gave it.
 unsafe extern "C" fn unref_in_main_context(data: glib::ffi::gpointer) -> glib::ffi::gboolean {
     // SAFETY: `data` is the reference `hand_to_main_context` gave this idle.
     unsafe { glib::gobject_ffi::g_object_unref(data as *mut _) };

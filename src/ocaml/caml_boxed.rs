@@ -52,6 +52,10 @@ unsafe fn cell<'a>(p: gpointer) -> &'a Cell {
     unsafe { &*(p as *const Cell) }
 }
 
+/// The boxed type's copy function (GLib's `g_boxed_copy`).
+///
+/// # Safety
+/// Called by GLib only: `p` is a cell made by this module, not freed.
 unsafe extern "C" fn copy(p: gpointer) -> gpointer {
     // A new root needs the runtime: refused (an empty value) once the
     // library is closed or exiting.
@@ -72,6 +76,10 @@ unsafe extern "C" fn copy(p: gpointer) -> gpointer {
     }
 }
 
+/// The boxed type's free function (GLib's `g_boxed_free`).
+///
+/// # Safety
+/// Called by GLib only: `p` is NULL or a cell made by this module, freed once.
 unsafe extern "C" fn free(p: gpointer) {
     if !p.is_null() {
         if let Some(set) = live().as_mut() {

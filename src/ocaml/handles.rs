@@ -184,12 +184,20 @@ impl Holds for ObjHandle {
     }
 }
 
+/// The `obj` blocks' comparison (by address), for OCaml's `compare`.
+///
+/// # Safety
+/// Called by OCaml only, with two blocks of these custom operations.
 unsafe extern "C" fn obj_compare(a: Raw, b: Raw) -> i32 {
     // SAFETY: both are ObjHandle blocks (OCaml compares blocks of one ops only).
     let (a, b) = unsafe { ((*a.as_pointer::<ObjHandle>().as_ptr()).ptr, (*b.as_pointer::<ObjHandle>().as_ptr()).ptr) };
     a.cmp(&b) as i32
 }
 
+/// The `obj` blocks' hash (by address), for `Hashtbl.hash`.
+///
+/// # Safety
+/// Called by OCaml only, with a block of these custom operations.
 unsafe extern "C" fn obj_hash(v: Raw) -> ocaml::Int {
     // SAFETY: `v` is an ObjHandle block.
     unsafe { (*v.as_pointer::<ObjHandle>().as_ptr()).ptr as ocaml::Int >> 3 }

@@ -5,7 +5,9 @@
 # each file opens with what it is for. tests/shell/lib/layers.py reads the
 # `crate::` and `super::` paths of every file; it is shown failing on a
 # copy of src/ with a cycle, an upward reference and a file without its
-# opening comment.
+# opening comment. Every `unsafe fn` states its rule where it is declared,
+# and docs/unsafe.md (their list, tests/shell/lib/unsafe_list.py) is
+# current.
 set -uo pipefail
 name=test_layers
 cd "$(dirname "$0")/../.." || exit 1
@@ -29,4 +31,13 @@ check "it finds a layer using a later one (core -> gtk) in a broken copy" fails_
 cp -r src "$tmp/doc"
 sed -i '1s|^//!|//|' "$tmp/doc/core/spare.rs"
 check "it finds a file that does not say what it is for" fails_with "spare.rs does not open with a comment" "$tmp/doc"
+
+check "every unsafe fn states its rule (a # Safety section, or what calls it)" python3 tests/shell/lib/unsafe_list.py --missing src
+cp -r src "$tmp/norule"
+printf '\n/// No rule here.\nunsafe fn _unruled() {}\n' >>"$tmp/norule/core/spare.rs"
+norule() { ! python3 tests/shell/lib/unsafe_list.py --missing "$tmp/norule" >/dev/null; }
+check "it finds an unsafe fn without a rule in a broken copy" norule
+current() { python3 tests/shell/lib/unsafe_list.py src | diff -u docs/unsafe.md - >"$tmp/unsafe.diff"; }
+check "docs/unsafe.md is current (regenerate: python3 tests/shell/lib/unsafe_list.py > docs/unsafe.md)" current
+[ -s "$tmp/unsafe.diff" ] && head -20 "$tmp/unsafe.diff"
 finish
