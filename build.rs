@@ -84,7 +84,7 @@ fn main() {
     let where_ = ocaml_where();
     println!("cargo:rustc-env=OCAML_GCLOSURE_OCAML_WHERE={where_}");
     compile_shim();
-    // `ocaml5`: the runtime has domains (src/lock.rs reads its counter).
+    // `ocaml5`: the runtime has domains (src/core/lock.rs reads its counter).
     println!("cargo::rustc-check-cfg=cfg(ocaml5)");
     if ocaml_major() >= 5 {
         println!("cargo:rustc-cfg=ocaml5");

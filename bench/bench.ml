@@ -56,7 +56,7 @@ let rotated r l =
   List.init n (fun i -> List.nth l ((i + r) mod n))
 
 (* Invoke and emission also measure an owned closure against one the
-   program holds (issue 19, src/owners.rs): "owned" (the program dropped
+   program holds (issue 19, src/ocaml/owners.rs): "owned" (the program dropped
    its g_closure value; a GC and a safe point moved the callback into its
    object's slots) and "unowned" (the program holds it: a strong root). *)
 let chosen = function None -> variants @ [ "unowned"; "owned" ] | Some v -> [ v ]

@@ -4,7 +4,7 @@
 
    ASSUMPTION (checked by bench.ml at start-up, which invokes the pointer it
    gets and counts the calls): a `Gobject.g_closure` value is an OCaml custom
-   block made by ocaml-rs's Pointer::alloc_custom for src/handles.rs's
+   block made by ocaml-rs's Pointer::alloc_custom for src/ocaml/handles.rs's
    `ClosureHandle { ptr: *mut GClosure }`, so its data, which starts at
    Field(v, 1) (Data_custom_val), is that single `GClosure *`. If the
    handle's layout changes, ours_closure_ptr must change with it. */

@@ -1,5 +1,5 @@
 (* The implementation of gobject.mli: GObject types, objects, values,
-   closures and signals over the externals of src/ml/ (one file each). *)
+   closures and signals over the externals of src/ocaml/ml/ (one file each). *)
 
 type -'a obj
 type g_type = int
@@ -31,7 +31,7 @@ type 'a data_set =
   | `DOUBLE of float
   | `UNSAFE_POINTER of nativeint option ]
 
-(* What crosses to Rust: mirrors `Data` in src/gvalue.rs, constructor by
+(* What crosses to Rust: mirrors `Data` in src/ocaml/gvalue.rs, constructor by
    constructor, in the same order. *)
 module Repr = struct
   type t =
@@ -93,7 +93,7 @@ end
 external get_type_ : 'a obj -> g_type = "ml_gobject_get_type"
 external is_a_ : 'a obj -> string -> bool = "ml_gobject_is_a"
 
-(* Every external checks the library's state itself, first (src/boundary.rs). *)
+(* Every external checks the library's state itself, first (src/ocaml/boundary.rs). *)
 let get_type = get_type_
 let is_a = is_a_
 
@@ -167,7 +167,7 @@ module Signal = struct
     = "ml_gobject_signal_emit_by_name"
 
   (* The object owns the closure once the program drops its g_closure
-     value (src/owners.rs): a handler that captures its object is
+     value (src/ocaml/owners.rs): a handler that captures its object is
      collected with it. connect_ notes the object, and returns the id
      negated when the object has no owner yet (its first connection). *)
   let connect_by_name obj ~name ~callback ~after =

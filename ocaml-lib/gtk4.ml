@@ -1,4 +1,4 @@
-(* A small GTK 4 binding. The externals are in src/ml/gtk4.rs; every signal
+(* A small GTK 4 binding. The externals are in src/gtk4/mod.rs; every signal
    goes through Gobject.Closure and Gobject.Signal. *)
 
 type widget = [ `widget ] Gobject.obj
@@ -10,7 +10,7 @@ type label = [ `widget | `label ] Gobject.obj
 type entry = [ `widget | `entry ] Gobject.obj
 type frame_clock = [ `frame_clock ] Gobject.obj
 type orientation = [ `HORIZONTAL | `VERTICAL ]
-type source_id (* a referenced GSource, in a custom block (src/ml/gtk4.rs) *)
+type source_id (* a referenced GSource, in a custom block (src/gtk4/mod.rs) *)
 
 external init_ : unit -> bool = "ml_gtk4_init"
 external is_initialized : unit -> bool = "ml_gtk4_is_initialized"

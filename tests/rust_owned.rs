@@ -1,4 +1,4 @@
-//! Owned closures on the Rust host (design invariant 11, `src/owners.rs`):
+//! Owned closures on the Rust host (design invariant 11, `src/ocaml/owners.rs`):
 //! a widget whose OCaml handle is dropped while it sits in a live window
 //! keeps its handlers. A GC, then an emission from C, must still run the
 //! handler, also when the GC runs on a GLib worker thread while the main

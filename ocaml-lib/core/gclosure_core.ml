@@ -23,7 +23,7 @@ external init : unit -> unit = "ml_gclosure_init"
 
 type life = Open | Closed_explicitly | Exiting
 
-(* The one state is the Rust side's (src/lifecycle.rs); this reads it. *)
+(* The one state is the Rust side's (src/core/lifecycle.rs); this reads it. *)
 let life () =
   match life_ext () with 0 -> Open | 1 -> Closed_explicitly | _ -> Exiting
 
@@ -81,11 +81,11 @@ let () =
   Thread.join (Thread.create ignore ());
   at_exit at_exit_shutdown
 
-(* ---- Owned closures (src/owners.rs) ------------------------------------
+(* ---- Owned closures (src/ocaml/owners.rs) ------------------------------------
 
    A closure connected to an object is kept by that object, not by a global
    root. Each owning object has one owner ephemeron, keyed by its wrapper,
-   whose data is its slots: the callbacks it owns (src/owners_gc.c). The
+   whose data is its slots: the callbacks it owns (src/ocaml/owners_gc.c). The
    ephemeron is made here, in OCaml: the runtime's C functions that make
    one run pending signal handlers and finalisers, which the Rust side
    must not. Everything else (noting a connection, moving a callback into

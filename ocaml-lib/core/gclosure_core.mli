@@ -93,6 +93,6 @@ val glib_version : unit -> string
 (**/**)
 
 (** Internal: after the first connection of a closure to the object of
-    [w] (an [obj] block), gives the object an owner (src/owners.rs).
+    [w] (an [obj] block), gives the object an owner (src/ocaml/owners.rs).
     Called by [Gobject.Signal.connect_by_name]. *)
 val own : Obj.t -> unit

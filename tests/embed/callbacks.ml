@@ -21,7 +21,7 @@ let () =
       output_string oc "written by OCaml, flushed at its exit\n")
 
 (* For tests/rust_owned.rs: a handler connected in OCaml to a widget Rust
-   made, capturing the widget's handle (an owned closure, src/owners.rs),
+   made, capturing the widget's handle (an owned closure, src/ocaml/owners.rs),
    the handle then dropped by OCaml. *)
 let owned_ran = ref 0
 

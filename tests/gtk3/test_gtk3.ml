@@ -1,5 +1,5 @@
 (* A GTK 3 program on gclosure.core.glib: the library finds GTK 4 at run
-   time with dlsym(RTLD_DEFAULT) only (src/toplevels.rs), so a GTK 3
+   time with dlsym(RTLD_DEFAULT) only (src/gtk/toplevels.rs), so a GTK 3
    process never gets GTK 4 mapped, closures and all. *)
 
 type closure

@@ -1,5 +1,5 @@
 /* What a live instance of a few classes holds in malloc (mallinfo2), for
-   the handles' GC weights (src/weight.rs): N instances made and kept,
+   the handles' GC weights (src/gtk/weight.rs): N instances made and kept,
    the growth of malloc in use divided by N; then freed, and what stays
    (GTK's memory sized to the peak). Not a test; run it by hand:
 

@@ -1,4 +1,4 @@
-(* Owned closures (src/owners.rs, design invariant 11): a handler that
+(* Owned closures (src/ocaml/owners.rs, design invariant 11): a handler that
    captures its own object is collected with it, without shutdown, while
    an object held by anything else (a parent widget, C code) keeps its
    handlers. Each leak case measures growth per round after a baseline

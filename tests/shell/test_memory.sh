@@ -23,7 +23,7 @@
 #      (tests/memory/dialogs_c.c, built here with pkg-config). Must hold:
 #      RSS and malloc in use grow less than DIALOG_LIMIT (2048) B per
 #      dialog after the final GC, no closure left. Without the handles'
-#      GC weight (src/weight.rs) dead dialogs piled up between collections
+#      GC weight (src/gtk/weight.rs) dead dialogs piled up between collections
 #      and GTK kept memory sized to that peak: 15 KB of RSS per dialog.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
