@@ -35,7 +35,12 @@ pub(crate) static LIFE: AtomicU8 = AtomicU8::new(OPEN);
 static EMBEDDED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Notes that OCaml was started from Rust (before the runtime starts).
-pub fn set_embedded() {
+///
+/// # Safety
+/// Called by `Runtime::start` only: the program's end of OCaml is then the
+/// `Runtime`'s drop (OCaml's `at_exit` shuts the library down instead of
+/// running the exit, and threads are not parked).
+pub unsafe fn set_embedded() {
     EMBEDDED.store(true, Ordering::Release);
 }
 

@@ -139,7 +139,8 @@ pub unsafe fn acquire() -> Acquired {
         // SAFETY: registering is allowed from any thread without the lock;
         // it answers 0 for a thread the runtime already knows.
         if unsafe { gclosure_shim_thread_register() } == 1 {
-            thread::unregister_at_end();
+            // SAFETY: registered just now, by the library.
+            unsafe { thread::unregister_at_end() };
         }
     }
     // The wait for the lock is a cancellation point.

@@ -75,7 +75,11 @@ pub fn is_host() -> bool {
 }
 
 /// Marks the calling thread as the Rust host's (`Runtime::start`).
-pub fn set_host() {
+///
+/// # Safety
+/// The calling thread started the runtime: the runtime knows it, and its
+/// end is the `Runtime`'s drop (`lock::acquire_host` relies on both).
+pub unsafe fn set_host() {
     with(|s| s.host.set(true));
 }
 
@@ -111,7 +115,10 @@ impl Drop for End {
 
 /// Notes that the library registered the calling thread with the runtime:
 /// its end unregisters it.
-pub fn unregister_at_end() {
+///
+/// # Safety
+/// The library has just registered the calling thread (`lock::acquire`).
+pub unsafe fn unregister_at_end() {
     END.with(|e| e.borrow_mut().unregister = true);
 }
 

@@ -127,7 +127,8 @@ impl Runtime {
         STATE
             .compare_exchange(NOT_STARTED, RUNNING, Ordering::AcqRel, Ordering::Acquire)
             .map_err(|_| Error::AlreadyStarted)?;
-        crate::core::life::set_embedded();
+        // SAFETY: `Runtime::start`, once (the state machine above).
+        unsafe { crate::core::life::set_embedded() };
         let arg0 = c"ocaml-gclosure";
         let argv = [arg0.as_ptr(), std::ptr::null()];
         // SAFETY: first and only start in the process (the state machine
@@ -140,7 +141,8 @@ impl Runtime {
             crate::gtk::affinity::note_main_thread();
             crate::gtk::toplevels::note_init_thread();
         }
-        crate::core::thread::set_host();
+        // SAFETY: this thread started the runtime (just above).
+        unsafe { crate::core::thread::set_host() };
         // The lock is held only inside calls (module documentation): given
         // up now, taken back by each call and each callback.
         // SAFETY: this thread holds the lock (caml_startup returned with
