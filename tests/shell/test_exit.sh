@@ -25,7 +25,7 @@
 #     may not exceed the control's by more than a one-sided two-proportion
 #     z-test allows at z = 3.29 (a false alarm once in 2,000 verdicts).
 #     Both rates are printed.
-# Decision on the classifier (README, "Exit"): a crash after caml_shutdown
+# Decision on the classifier (docs/limits.md, the c=1 point): a crash after caml_shutdown
 # returned (main already in exit()'s _dl_fini, the runtime's pools freed) is
 # the runtime's own when the faulting thread has no frame of ours: the pure
 # OCaml control crashes exactly that way (a worker in caml_stat_alloc on a

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The README's "Embedding OCaml in your own Rust project", done as a new user
+# docs/rust.md's "A gtk4-rs app in its own cargo project", done as a new user
 # would: a cargo project in a temporary folder outside the repository gets
 # ocaml-gclosure (by path), gtk4 and the ocaml-gclosure-build helper (a
-# build-dependency); the files the README shows (tests/rust_host: build.rs,
+# build-dependency); the files that page shows (tests/rust_host: build.rs,
 # src/handlers.ml, src/main.rs); its .cargo/config.toml from
 # `scripts/setup.sh --cargo-config`. It is built from a shell whose PATH has
 # cargo but no OCaml, and run under Xvfb: a real "clicked" emission runs the
@@ -22,7 +22,8 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 app=$tmp/myapp
 t0=$SECONDS
 
-# The user's steps (the README's commands). The repository's Cargo.lock
+# The user's steps (docs/rust.md's commands; test_readme checks that its
+# `cargo add` lines are these). The repository's Cargo.lock
 # first, so that the app gets the versions this repository is tested with.
 cargo new --quiet --vcs none "$app" || exit 1
 cp "$root/Cargo.lock" "$app/Cargo.lock"
