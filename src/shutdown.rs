@@ -78,7 +78,8 @@ unsafe fn release_everything() {
     unsafe { safepoint::flush() };
     // OCaml values GLib still holds in GclosureCaml boxes (a property, a
     // GValue of C code): their roots go now, while the runtime lives.
-    crate::caml_boxed::release_all();
+    // SAFETY: forwarded precondition (lock, runtime alive); the library has left Open.
+    unsafe { crate::caml_boxed::release_all() };
 }
 
 /// Held for writing by [`invalidate_in_glib`]'s scan; a finalize notifier
