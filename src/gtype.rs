@@ -4,6 +4,9 @@
 //! found the way GtkBuilder finds it: its name is turned into the name of its
 //! `_get_type` function (`GSocketClient` → `g_socket_client_get_type`), which
 //! is looked up among the process's symbols and called.
+//!
+//! An integer that OCaml hands back as a `g_type` is checked to be a
+//! registered GType before GLib sees it ([`of_int`]).
 
 use glib::translate::{FromGlib, IntoGlib};
 
