@@ -35,7 +35,16 @@
                finalizer.
    Functions that may raise do so with caml_raise: the caller must hold no
    C resource that needs freeing (boxroot.h style: CAMLparam'd values are
-   fine). */
+   fine).
+
+   Ownership: "takes" means the caller hands over what it owned (a
+   reference, a boxed copy, a GValue's contents, a cell) and must not use,
+   release or hand it over again afterwards; the library releases it at a
+   later safe point. Each function's "Preconditions" are what the caller
+   must guarantee: the library cannot check them, and breaking one is
+   undefined behaviour (in Rust these are `unsafe extern "C"`). A function
+   without one (ocgc_is_closed, ocgc_cell_count, ocgc_invocation_of_token)
+   is safe to call with any argument. */
 
 #ifndef OCAML_GCLOSURE_H
 #define OCAML_GCLOSURE_H
@@ -102,7 +111,8 @@ value ocgc_invocation_token(const ocgc_invocation *inv);
    NULL when its callback returned, on another thread, or when `token` is
    not an integer made by ocgc_invocation_token (a block, a negative
    integer, or an integer no running invocation of this thread has).
-   Precondition: token is a valid OCaml value. Allocates nothing. */
+   No precondition: `token` is read as a word, never dereferenced (any
+   value, even a stale one, is fine). Any thread; allocates nothing. */
 const ocgc_invocation *ocgc_invocation_of_token(value token);
 
 /* ---- closures ----------------------------------------------------------- */
@@ -201,21 +211,43 @@ int ocgc_closure_own(GObject *object, value wrapper, GClosure *closure);
    GC alarm), ocgc_flush, shutdown. A GTK widget's last unref reached on
    another thread than GTK's is handed to the main context. After shutdown
    the queue is drained only by ocgc_flush (at exit, its contents are left
-   to the process's end). NULL arguments are ignored. Any thread.
+   to the process's end). NULL arguments are ignored.
    Each has exactly the signature of the GLib function it replaces, so a
-   binding may rename those calls with -D at build time. */
+   binding may rename those calls with -D at build time.
+   Every function of this section: any thread, with or without the lock,
+   and may be called from a GC finalizer (and a GLib destroy notify). Each
+   takes ownership of what it is given (above). */
+
+/* g_closure_unref, deferred. Takes one reference on `closure`.
+   Precondition: closure is NULL or a live GClosure on which the caller
+   owns the reference it hands over. */
 void ocgc_defer_closure_unref(GClosure *closure);     /* g_closure_unref */
+
+/* g_object_unref, deferred. Takes one reference on `object`.
+   Precondition: object is NULL or a live GObject instance on which the
+   caller owns the reference it hands over. */
 void ocgc_defer_object_unref(gpointer object);        /* g_object_unref */
+
+/* g_boxed_free, deferred. Takes `boxed`.
+   Preconditions: type is a registered boxed GType; boxed is NULL or a
+   boxed value of that type that the caller owns (one g_boxed_free (type,
+   boxed) may free). */
 void ocgc_defer_boxed_free(GType type, gpointer boxed); /* g_boxed_free */
 
 /* g_value_unset, deferred: the GValue's contents are moved into the queue
    (its bytes are copied) and *value is zeroed, so the memory holding it may
-   be freed at once. A zeroed (uninitialised) GValue is ignored.
+   be freed at once. A zeroed (uninitialised) GValue is ignored. Takes the
+   contents, not the memory of *value.
    Precondition: value is NULL, zeroed, or an initialised GValue the caller
-   owns. Any thread. */
+   owns, readable and writable for the call. */
 void ocgc_defer_value_unset(GValue *value);           /* g_value_unset */
 
-/* Anything else: fn(data) at the next safe point, lock held. Any thread. */
+/* Anything else: fn(data) once, at a later safe point, on whichever thread
+   reaches it with a lock held (not in a GC finalizer), or never (pushed
+   after shutdown, or left at exit). Takes `data` for fn.
+   Preconditions: fn is NULL or a function that may allocate and call OCaml
+   (caml_callback*_exn) but neither raises, nor unwinds, nor calls
+   ocgc_shutdown; data is what fn expects and stays valid until fn ran. */
 void ocgc_defer(GDestroyNotify fn, gpointer data);
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -241,7 +273,8 @@ void ocgc_flush(void);
    Precondition: external; the runtime has not been shut down. */
 void ocgc_shutdown(void);
 
-/* 1 once the library is closed or exiting, else 0. Any thread. */
+/* 1 once the library is closed or exiting, else 0. No precondition; any
+   thread, may be called from a GC finalizer. */
 int ocgc_is_closed(void);
 
 /* ---- rooted cells and locked calls (issue 24: lablgtk3) ------------------
@@ -263,12 +296,16 @@ value *ocgc_cell_new(value v);
 /* Hands a cell back: only a push (no OCaml runtime call, no GLib call);
    the root goes at the next safe point (the end of a closure invocation,
    the end of a major GC cycle, ocgc_flush), with a lock held. NULL is
-   ignored. Precondition: `cell` came from ocgc_cell_new and is handed
-   back once; the caller does not read it afterwards. Any thread,
-   including a GC finalizer and a GLib destroy notify. */
+   ignored. Takes the cell.
+   Precondition: `cell` is NULL or came from ocgc_cell_new and was not
+   handed back yet; the caller neither reads it nor hands it back again
+   afterwards (a second release may drop a later cell made at the same
+   address). Any thread, with or without the lock; may be called from a GC
+   finalizer and a GLib destroy notify. */
 void ocgc_cell_release(value *cell);
 
-/* Cells made and not yet released at a safe point. Any thread. */
+/* Cells made and not yet released at a safe point. No precondition; any
+   thread, may be called from a GC finalizer. */
 size_t ocgc_cell_count(void);
 
 /* A locked call: runs fn(data) with a domain lock held, from any thread,

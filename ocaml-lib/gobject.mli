@@ -103,10 +103,13 @@ module Type : sig
       @raise Invalid_argument naming the type when there is no such type. *)
 
   val name : g_type -> string
-  (** The registered name of a GType. *)
+  (** The registered name of a GType.
+      @raise Invalid_argument naming the integer when it is not a registered
+      GType (only a value forged with [Obj.magic] or an external at [int]). *)
 
   val is_a : g_type -> g_type -> bool
-  (** [is_a t parent]: whether [t] is [parent] or derives from it. *)
+  (** [is_a t parent]: whether [t] is [parent] or derives from it.
+      @raise Invalid_argument as {!name}. *)
 end
 
 (** {1 Values} *)
@@ -114,7 +117,9 @@ end
 (** GValues: typed boxes for signal arguments, results and properties. *)
 module Value : sig
   val create : g_type -> g_value
-  (** A new GValue initialised to the default of that type. *)
+  (** A new GValue initialised to the default of that type.
+      @raise Invalid_argument naming the type when it is not a value type,
+      or the integer when it is not a registered GType (as {!Type.name}). *)
 
   val get : g_value -> data_get
   (** The contents. @raise Invalid_argument on a value of an unsupported type

@@ -46,8 +46,11 @@ fn count() -> usize {
 /// `ocgc_cell_new` (header).
 ///
 /// # Safety
-/// Header: domain lock held, from an OCaml external (not a GC finalizer);
-/// `v` is a valid value.
+/// - the calling thread holds its domain lock, from an OCaml external (not
+///   inside a GC finalizer), and holds no C resource that a raise would
+///   leak (this may raise);
+/// - `v` is a valid OCaml value (registered with the GC by the caller, or
+///   not moved since it was read).
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_cell_new(v: Val) -> *mut Val {
     let Ok(inside) = lifecycle::enter(Accept::OpenOnly) else {
@@ -95,7 +98,16 @@ unsafe extern "C" fn release_cell(p: gpointer) {
     drop(root); // outside the table's lock
 }
 
-/// `ocgc_cell_release` (header): only a push, safe anywhere.
+/// `ocgc_cell_release` (header): only a push.
+///
+/// # Safety
+/// - `cell` is NULL (ignored) or a cell returned by [`ocgc_cell_new`] and
+///   not handed back yet. It is handed back once: the caller neither reads
+///   it nor releases it again afterwards (a second release could drop a
+///   later cell that reused the address).
+///
+/// Any thread, with or without a domain lock, inside a GC finalizer or a
+/// GLib destroy notify too.
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_cell_release(cell: *mut Val) {
     if !cell.is_null() {
@@ -104,7 +116,8 @@ pub unsafe extern "C" fn ocgc_cell_release(cell: *mut Val) {
     }
 }
 
-/// `ocgc_cell_count` (header).
+/// `ocgc_cell_count` (header). Safe: no argument, only a Rust lock; any
+/// thread.
 #[no_mangle]
 pub extern "C" fn ocgc_cell_count() -> usize {
     count()
@@ -113,9 +126,12 @@ pub extern "C" fn ocgc_cell_count() -> usize {
 /// `ocgc_run_locked` (header).
 ///
 /// # Safety
-/// Header: `f` is a C function that may call OCaml (the lock is held for
-/// it) and neither raises nor unwinds; `data` is what it expects. Not from
-/// a GC finalizer.
+/// - any thread, with or without a domain lock, but not inside a GC
+///   finalizer (the call may take the lock and run OCaml code);
+/// - `f` is NULL (returns 0) or a C function that may allocate and call
+///   OCaml (`caml_callback*_exn`; the lock is held for it) and neither
+///   raises, nor unwinds, nor calls `ocgc_shutdown`;
+/// - `data` is what `f` expects, valid for the call.
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_run_locked(f: Option<unsafe extern "C" fn(gpointer)>, data: gpointer) -> c_int {
     let Some(f) = f else { return 0 };

@@ -110,7 +110,14 @@ unsafe fn fail(msg: &'static std::ffi::CStr) -> ! {
 /// `ocgc_closure_new` (header).
 ///
 /// # Safety
-/// Header: domain lock held, from an OCaml external; `spec` outlives the closure.
+/// - the calling thread holds its domain lock, from an OCaml external (not
+///   inside a GC finalizer), and holds no C resource that a raise would
+///   leak (this may raise);
+/// - `callback` is a valid OCaml value (rooted by the caller or not moved
+///   since it was read);
+/// - `spec` is NULL (raises `Failure`) or points to an `ocgc_marshal_spec`
+///   that stays valid and unchanged for the closure's whole life, whose
+///   functions keep the header's contract for them.
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_closure_new(callback: Val, spec: *const OcgcMarshalSpec) -> *mut GClosure {
     if spec.is_null() {
@@ -148,9 +155,17 @@ pub unsafe extern "C" fn ocgc_closure_new(callback: Val, spec: *const OcgcMarsha
 /// `ocgc_closure_own` (header).
 ///
 /// # Safety
-/// Header: external (domain lock held, not in a GC finalizer); `object`
-/// alive and referenced by `wrapper`; `closure` made by `ocgc_closure_new`
-/// and alive.
+/// - the calling thread holds its domain lock, from an OCaml external (not
+///   inside a GC finalizer), with its OCaml values registered with the GC
+///   (this allocates and may run OCaml code) and no C resource that a
+///   raise would leak;
+/// - `object` is NULL (raises) or a live `GObject`, on which `wrapper`
+///   holds one reference until `wrapper` is collected;
+/// - `wrapper` is a valid OCaml value (an immediate raises);
+/// - `closure` is NULL (raises) or a live `GClosure` (the caller holds a
+///   reference for the call); one not made by `ocgc_closure_new` gives 0.
+///
+/// No reference changes hands.
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_closure_own(object: *mut GObject, wrapper: Val, closure: *mut GClosure) -> c_int {
     if object.is_null() || closure.is_null() {
@@ -194,7 +209,9 @@ pub unsafe extern "C" fn ocgc_closure_own(object: *mut GObject, wrapper: Val, cl
 /// `ocgc_invocation_n_params` (header).
 ///
 /// # Safety
-/// `inv` is running (header).
+/// - `inv` is valid: received by `build_argv`/`finish` during that call, or
+///   returned by `ocgc_invocation_of_handle`/`_of_token` while its callback
+///   runs, and used on that invocation's thread.
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_invocation_n_params(inv: *const OcgcInvocation) -> u32 {
     // SAFETY: precondition.
@@ -204,7 +221,9 @@ pub unsafe extern "C" fn ocgc_invocation_n_params(inv: *const OcgcInvocation) ->
 /// `ocgc_invocation_param` (header).
 ///
 /// # Safety
-/// `inv` is running (header).
+/// - `inv` is valid: received by `build_argv`/`finish` during that call, or
+///   returned by `ocgc_invocation_of_handle`/`_of_token` while its callback
+///   runs, and used on that invocation's thread.
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_invocation_param(inv: *const OcgcInvocation, i: u32) -> *const GValue {
     // SAFETY: precondition.
@@ -214,7 +233,9 @@ pub unsafe extern "C" fn ocgc_invocation_param(inv: *const OcgcInvocation, i: u3
 /// `ocgc_invocation_return_value` (header).
 ///
 /// # Safety
-/// `inv` is running (header).
+/// - `inv` is valid: received by `build_argv`/`finish` during that call, or
+///   returned by `ocgc_invocation_of_handle`/`_of_token` while its callback
+///   runs, and used on that invocation's thread.
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_invocation_return_value(inv: *const OcgcInvocation) -> *mut GValue {
     // SAFETY: precondition.
@@ -224,7 +245,9 @@ pub unsafe extern "C" fn ocgc_invocation_return_value(inv: *const OcgcInvocation
 /// `ocgc_invocation_closure` (header).
 ///
 /// # Safety
-/// `inv` is running (header).
+/// - `inv` is valid: received by `build_argv`/`finish` during that call, or
+///   returned by `ocgc_invocation_of_handle`/`_of_token` while its callback
+///   runs, and used on that invocation's thread.
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_invocation_closure(inv: *const OcgcInvocation) -> *mut GClosure {
     // SAFETY: precondition.
@@ -234,7 +257,9 @@ pub unsafe extern "C" fn ocgc_invocation_closure(inv: *const OcgcInvocation) -> 
 /// `ocgc_invocation_hint` (header).
 ///
 /// # Safety
-/// `inv` is running (header).
+/// - `inv` is valid: received by `build_argv`/`finish` during that call, or
+///   returned by `ocgc_invocation_of_handle`/`_of_token` while its callback
+///   runs, and used on that invocation's thread.
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_invocation_hint(inv: *const OcgcInvocation) -> gpointer {
     // SAFETY: precondition.
@@ -244,7 +269,10 @@ pub unsafe extern "C" fn ocgc_invocation_hint(inv: *const OcgcInvocation) -> gpo
 /// `ocgc_invocation_handle` (header).
 ///
 /// # Safety
-/// Domain lock held, `inv` running (header).
+/// - the calling thread holds its domain lock (not inside a GC finalizer:
+///   this allocates in the OCaml heap), and stores or roots the result
+///   before its next allocation;
+/// - `inv` is valid, as for [`ocgc_invocation_n_params`].
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_invocation_handle(inv: *const OcgcInvocation) -> Val {
     // SAFETY: precondition; the block is returned to the caller, who roots
@@ -255,7 +283,9 @@ pub unsafe extern "C" fn ocgc_invocation_handle(inv: *const OcgcInvocation) -> V
 /// `ocgc_invocation_of_handle` (header).
 ///
 /// # Safety
-/// Domain lock held; `handle` is a valid OCaml value (header).
+/// - the calling thread holds its domain lock (the block is read);
+/// - `handle` is a valid OCaml value (any value: a block that is not an
+///   invocation handle gives NULL).
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_invocation_of_handle(handle: Val) -> *const OcgcInvocation {
     // SAFETY: precondition.
@@ -263,8 +293,24 @@ pub unsafe extern "C" fn ocgc_invocation_of_handle(handle: Val) -> *const OcgcIn
 }
 
 // ---- deferred release: only a push (safe in a GC finalizer) ----------------
+//
+// Each of these takes ownership of what it is handed, which the compiler
+// cannot check: they are `unsafe`. None has a thread or lock rule: a push
+// takes a short Rust lock and allocates with Rust's allocator only, so any
+// thread may call them, with or without a domain lock, inside a GC finalizer
+// too. What is pushed is released at a later safe point, on whichever thread
+// reaches it with a domain lock held (`deferred::release_all`), or never
+// (after shutdown, only `ocgc_flush` drains; at exit the queue is left to
+// the process's end).
 
-/// `ocgc_defer_closure_unref` (header).
+/// `ocgc_defer_closure_unref` (header): `g_closure_unref`, deferred.
+///
+/// # Safety
+/// - `c` is NULL (ignored) or a live `GClosure` on which the caller owns
+///   one reference. That reference is handed over: the caller must not
+///   unref it nor rely on it afterwards, and must not hand it over twice.
+///
+/// Any thread, with or without a domain lock, inside a GC finalizer too.
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_defer_closure_unref(c: *mut GClosure) {
     if !c.is_null() {
@@ -273,7 +319,14 @@ pub unsafe extern "C" fn ocgc_defer_closure_unref(c: *mut GClosure) {
     }
 }
 
-/// `ocgc_defer_object_unref` (header).
+/// `ocgc_defer_object_unref` (header): `g_object_unref`, deferred.
+///
+/// # Safety
+/// - `o` is NULL (ignored) or a live `GObject` instance (the drain reads
+///   its class) on which the caller owns one reference, handed over as for
+///   [`ocgc_defer_closure_unref`].
+///
+/// Any thread, with or without a domain lock, inside a GC finalizer too.
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_defer_object_unref(o: gpointer) {
     if !o.is_null() {
@@ -282,7 +335,15 @@ pub unsafe extern "C" fn ocgc_defer_object_unref(o: gpointer) {
     }
 }
 
-/// `ocgc_defer_boxed_free` (header).
+/// `ocgc_defer_boxed_free` (header): `g_boxed_free`, deferred.
+///
+/// # Safety
+/// - `t` is a registered boxed GType;
+/// - `p` is NULL (ignored) or a boxed value of type `t` that the caller
+///   owns (what `g_boxed_free (t, p)` may free). Ownership is handed over:
+///   the caller must not free nor use `p` afterwards.
+///
+/// Any thread, with or without a domain lock, inside a GC finalizer too.
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_defer_boxed_free(t: GType, p: gpointer) {
     if !p.is_null() {
@@ -291,11 +352,16 @@ pub unsafe extern "C" fn ocgc_defer_boxed_free(t: GType, p: gpointer) {
     }
 }
 
-/// `ocgc_defer_value_unset` (header): the GValue's bytes move into the
-/// queue and `*v` is zeroed.
+/// `ocgc_defer_value_unset` (header): `g_value_unset`, deferred. The
+/// GValue's bytes move into the queue and `*v` is zeroed.
 ///
 /// # Safety
-/// `v` is NULL, a zeroed GValue or an initialised one the caller owns (header).
+/// - `v` is NULL (ignored), a zeroed GValue (ignored), or an initialised
+///   GValue the caller owns, readable and writable for the call. Its
+///   contents are handed over; the memory of `*v` itself stays the
+///   caller's (zeroed on return, may be freed at once).
+///
+/// Any thread, with or without a domain lock, inside a GC finalizer too.
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_defer_value_unset(v: *mut GValue) {
     // SAFETY: precondition: readable; a GValue's type is its first word.
@@ -314,7 +380,18 @@ pub unsafe extern "C" fn ocgc_defer_value_unset(v: *mut GValue) {
     unsafe { deferred::push(Deferred::Value(moved)) };
 }
 
-/// `ocgc_defer` (header).
+/// `ocgc_defer` (header): `f(data)` at the next safe point.
+///
+/// # Safety
+/// - `f` is NULL (ignored) or a function that may be called once as
+///   `f(data)`, later, on any thread, with a domain lock held and not in a
+///   GC finalizer; it may allocate and call OCaml (`caml_callback*_exn`)
+///   but must not raise nor unwind, nor call `ocgc_shutdown`; it may also
+///   never be called (a push after shutdown, or at exit);
+/// - `data` is what `f` expects, valid until `f` has run (the library
+///   never reads it).
+///
+/// Any thread, with or without a domain lock, inside a GC finalizer too.
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_defer(f: Option<unsafe extern "C" fn(gpointer)>, data: gpointer) {
     if let Some(f) = f {
@@ -328,7 +405,9 @@ pub unsafe extern "C" fn ocgc_defer(f: Option<unsafe extern "C" fn(gpointer)>, d
 /// `ocgc_flush` (header).
 ///
 /// # Safety
-/// Domain lock held, not in a GC finalizer (header).
+/// - the calling thread holds its domain lock, from an OCaml external (not
+///   inside a GC finalizer): the drain may run OCaml code, so the caller's
+///   OCaml values are registered with the GC.
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_flush() {
     let Ok(inside) = lifecycle::enter(Accept::AnyButExit) else { return };
@@ -343,7 +422,9 @@ pub unsafe extern "C" fn ocgc_flush() {
 /// `ocgc_shutdown` (header).
 ///
 /// # Safety
-/// Domain lock held, not in a GC finalizer, the runtime running (header).
+/// - the calling thread holds its domain lock, from an OCaml external (not
+///   inside a GC finalizer), not from a callback's `build_argv` (header);
+/// - the OCaml runtime has not been shut down.
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_shutdown() {
     // The core module's shutdown also deletes its GC alarm: through it
@@ -366,7 +447,8 @@ pub unsafe extern "C" fn ocgc_shutdown() {
     drop(inside);
 }
 
-/// `ocgc_is_closed` (header).
+/// `ocgc_is_closed` (header). Safe: one atomic load, no argument; any
+/// thread, inside a GC finalizer too.
 #[no_mangle]
 pub extern "C" fn ocgc_is_closed() -> c_int {
     (!lifecycle::is_open()) as c_int
@@ -378,7 +460,8 @@ pub extern "C" fn ocgc_is_closed() -> c_int {
 /// OCaml integer (serials are unique in the process, below 2^62).
 ///
 /// # Safety
-/// `inv` is running (header).
+/// - `inv` is valid, as for [`ocgc_invocation_n_params`]. Any thread;
+///   allocates nothing.
 #[no_mangle]
 pub unsafe extern "C" fn ocgc_invocation_token(inv: *const OcgcInvocation) -> Val {
     // SAFETY: precondition.
@@ -386,12 +469,11 @@ pub unsafe extern "C" fn ocgc_invocation_token(inv: *const OcgcInvocation) -> Va
     ((serial << 1) | 1) as Val
 }
 
-/// `ocgc_invocation_of_token` (header).
-///
-/// # Safety
-/// `token` is a valid OCaml value (header).
+/// `ocgc_invocation_of_token` (header). Safe: `token` is only read as a
+/// word (never dereferenced), and the result is found among this thread's
+/// running invocations; any thread, no lock needed.
 #[no_mangle]
-pub unsafe extern "C" fn ocgc_invocation_of_token(token: Val) -> *const OcgcInvocation {
+pub extern "C" fn ocgc_invocation_of_token(token: Val) -> *const OcgcInvocation {
     if token & 1 == 0 || (token as isize) < 0 {
         return std::ptr::null();
     }

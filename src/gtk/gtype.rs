@@ -4,6 +4,9 @@
 //! found the way GtkBuilder finds it: its name is turned into the name of its
 //! `_get_type` function (`GSocketClient` → `g_socket_client_get_type`), which
 //! is looked up among the process's symbols and called.
+//!
+//! An integer that OCaml hands back as a `g_type` is checked to be a
+//! registered GType before GLib sees it ([`of_int`]).
 
 use glib::translate::{FromGlib, IntoGlib};
 
@@ -205,14 +208,109 @@ pub fn class_of(o: *mut glib::gobject_ffi::GObject) -> glib::Type {
     unsafe { glib::Type::from_glib((*(*(o as *mut glib::gobject_ffi::GTypeInstance)).g_class).g_type) }
 }
 
-/// The `glib::Type` behind an OCaml `g_type`.
+/// The `glib::Type` behind an OCaml `g_type`, or an error naming `id`
+/// when it is not a registered GType.
 ///
-/// `Gobject.g_type` is abstract: its only values are GTypes this crate
-/// returned, so `id` is a registered GType.
-pub fn of_int(id: isize) -> glib::Type {
-    // SAFETY: `id` came from `to_int` on a registered type (the OCaml type
-    // is abstract, so no other integer can reach here).
-    unsafe { glib::Type::from_glib(id as glib::ffi::GType) }
+/// `Gobject.g_type` is abstract, but its externals take plain integers: a
+/// program may declare one at `int` (or use `Obj.magic`), so `id` is
+/// checked. GLib cannot check it: a GType above its fundamental range is
+/// the address of GLib's node for the type, read by every `g_type_*`
+/// function (a bogus one segfaulted `Gobject.Type.name`, `is_a` and
+/// `Value.create`), and a fundamental one of no registered type gives
+/// `g_type_name` NULL (a segfault in glib-rs) or another type's node
+/// (`5` named `void`). See [`is_registered`].
+pub fn of_int(id: isize) -> Result<glib::Type, String> {
+    let t = id as glib::ffi::GType;
+    if id > 0 && is_registered(t) {
+        // SAFETY: `t` is a registered GType (checked just above).
+        Ok(unsafe { glib::Type::from_glib(t) })
+    } else {
+        Err(format!("{id} is not a registered GType (a g_type comes only from this library)"))
+    }
+}
+
+/// GLib's largest fundamental GType (`G_TYPE_FUNDAMENTAL_MAX`): up to it,
+/// a GType indexes GLib's static table of fundamental nodes; above it, it
+/// is a node's address.
+const FUNDAMENTAL_MAX: glib::ffi::GType = 255 << 2;
+
+/// Every derived GType found by the last walk of GLib's type tree, and
+/// GLib's registration serial read before that walk.
+static DERIVED: std::sync::RwLock<(u32, Option<std::collections::HashSet<glib::ffi::GType>>)> =
+    std::sync::RwLock::new((0, None));
+
+/// Whether `t` is a registered GType, found without ever handing GLib an
+/// address that might not be one of its nodes.
+///
+/// - A fundamental id is looked up in GLib's static table (any index up to
+///   [`FUNDAMENTAL_MAX`] is in bounds), and must be its node's own type:
+///   `g_type_name` answers for the ids 4 to 7 alike, with the node of 4.
+/// - A derived id is looked up in the set of GTypes found by walking the
+///   tree from every registered fundamental type (`g_type_children`, which
+///   only hands out registered types). GLib never unregisters a type, so
+///   the set only grows: it is walked again when an id is missing from it
+///   and GLib's registration serial changed since the last walk (a type
+///   registered since). A bogus id costs one walk at most per registration;
+///   a real one, a read lock and a hash look-up.
+fn is_registered(t: glib::ffi::GType) -> bool {
+    use glib::gobject_ffi as g;
+    if t == 0 {
+        return false;
+    }
+    if t <= FUNDAMENTAL_MAX {
+        // SAFETY: in bounds of GLib's fundamental table; an empty slot
+        // gives NULL, a slot's name is the node's type's.
+        let name = unsafe { g::g_type_name(t) };
+        // SAFETY: `name` is NULL or the node's name, as GLib returned it.
+        return !name.is_null() && unsafe { g::g_type_from_name(name) } == t;
+    }
+    {
+        let known = DERIVED.read().unwrap_or_else(|e| e.into_inner());
+        if known.1.as_ref().is_some_and(|s| s.contains(&t)) {
+            return true;
+        }
+        // SAFETY: an atomic read of a counter, no precondition.
+        if known.1.is_some() && known.0 == unsafe { g::g_type_get_type_registration_serial() } {
+            return false;
+        }
+    }
+    let mut known = DERIVED.write().unwrap_or_else(|e| e.into_inner());
+    // Read before the walk: a type registered during it is walked again.
+    // SAFETY: as above.
+    let serial = unsafe { g::g_type_get_type_registration_serial() };
+    if known.0 != serial || known.1.is_none() {
+        let mut set = std::collections::HashSet::new();
+        for n in 1..=(FUNDAMENTAL_MAX >> 2) {
+            let f = n << 2;
+            // SAFETY: in bounds of the fundamental table (above).
+            if !unsafe { g::g_type_name(f) }.is_null() {
+                add_children(f, &mut set);
+            }
+        }
+        *known = (serial, Some(set));
+    }
+    known.1.as_ref().is_some_and(|s| s.contains(&t))
+}
+
+/// Adds the descendants of the registered type `t` to `set`.
+fn add_children(t: glib::ffi::GType, set: &mut std::collections::HashSet<glib::ffi::GType>) {
+    let mut n = 0u32;
+    // SAFETY: `t` is registered (a fundamental found in GLib's table, or a
+    // child GLib listed); `n` is a valid out-pointer. GLib copies the list
+    // under its type lock and gives it to the caller.
+    let children = unsafe { glib::gobject_ffi::g_type_children(t, &mut n) };
+    if children.is_null() {
+        return;
+    }
+    // SAFETY: GLib returned `n` GTypes at `children`.
+    let list = unsafe { std::slice::from_raw_parts(children, n as usize) }.to_vec();
+    // SAFETY: ours to free (g_type_children's contract).
+    unsafe { glib::ffi::g_free(children as glib::ffi::gpointer) };
+    for c in list {
+        if set.insert(c) {
+            add_children(c, set);
+        }
+    }
 }
 
 /// The GType's integer, as handed to OCaml (`Gobject.g_type` is abstract).
@@ -258,6 +356,25 @@ mod tests {
         if glib::Type::from_name("CairoPattern").is_none() {
             assert_eq!(from_name("CairoPattern"), None);
         }
+    }
+
+    #[test]
+    #[cfg(feature = "gtk4")]
+    fn of_int_accepts_registered_types_only() {
+        for bogus in [0, 1, 3, 5, 1000, 1 << 40, 123_456_789, -4, isize::MAX] {
+            let e = of_int(bogus).expect_err("a bogus id");
+            assert!(e.contains(&bogus.to_string()), "{e}");
+        }
+        for t in [glib::Type::OBJECT, glib::Type::I32, glib::Type::INTERFACE, glib::Type::STRING] {
+            assert_eq!(of_int(to_int(t)), Ok(t));
+        }
+        let _ = gtk4::gio::Cancellable::static_type(); // link libgio in
+        // A type registered after a walk is found by the next one.
+        assert!(of_int(1 << 40).is_err());
+        let fresh = glib::Type::from_name("GThreadedSocketService").is_none();
+        let t = from_name("GThreadedSocketService").expect("GThreadedSocketService");
+        assert_eq!(of_int(to_int(t)), Ok(t), "registered after the walk: {fresh}");
+        assert_eq!(of_int(to_int(t) + 1).map(|t| t.name()), Err(format!("{} is not a registered GType (a g_type comes only from this library)", to_int(t) + 1)));
     }
 
     #[test]

@@ -125,10 +125,19 @@ pub unsafe fn get(p: gpointer) -> Option<ocaml::sys::Value> {
     g.as_ref().map(|r| unsafe { r.get() })
 }
 
-/// Releases the root of every live cell (shutdown: the runtime is alive,
-/// the lock held); the cells stay, empty, until GLib frees them. Returns
-/// how many were released.
-pub fn release_all() -> usize {
+/// Releases the root of every live cell; the cells stay, empty, until GLib
+/// frees them (`get` then gives `None`). Returns how many were released.
+///
+/// # Safety
+/// - the OCaml runtime has not been shut down (the roots are deleted in
+///   boxroot's pools and the runtime's global-root table);
+/// - the calling thread holds its domain lock and is not inside a GC
+///   finalizer (a global root is removed now, which needs the lock; one
+///   dropped without it would wait for a safe point that may never come
+///   after shutdown);
+/// - the library has left the Open state (shutdown, step 3): called while
+///   it is open, every `` `CAML `` value GLib holds would read as released.
+pub unsafe fn release_all() -> usize {
     let roots: Vec<Root> = {
         let set = live();
         set.iter()

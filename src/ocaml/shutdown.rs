@@ -76,6 +76,8 @@ unsafe fn release_everything(d: Domain<'_>) {
     safepoint::flush(d);
     // OCaml values GLib still holds in GclosureCaml boxes (a property, a
     // GValue of C code): their roots go now, while the runtime lives.
-    crate::ocaml::caml_boxed::release_all();
+    // SAFETY: the runtime lives (precondition), domain lock held outside a
+    // finalizer (the token); the library has left Open.
+    unsafe { crate::ocaml::caml_boxed::release_all() };
 }
 

@@ -13,13 +13,17 @@ externals! {
             .ok_or_else(|| invalid(F, format!("unknown type {:?}", name.as_str())))
     }
 
-    /// `Gobject.Type.name : g_type -> string`.
+    /// `Gobject.Type.name : g_type -> string`; raises `Invalid_argument`
+    /// naming the integer when it is not a registered GType.
     fn ml_gobject_type_name("Gobject.Type.name") (id: isize) -> OString {
-        Ok(OString(of_int(id).name().as_bytes().to_vec()))
+        let t = of_int(id).map_err(|e| invalid(F, e))?;
+        Ok(OString(t.name().as_bytes().to_vec()))
     }
 
-    /// `Gobject.Type.is_a`.
+    /// `Gobject.Type.is_a`; raises as `name` does.
     fn ml_gobject_type_is_a("Gobject.Type.is_a") (t: isize, parent: isize) -> bool {
-        Ok(of_int(t).is_a(of_int(parent)))
+        let t = of_int(t).map_err(|e| invalid(F, e))?;
+        let parent = of_int(parent).map_err(|e| invalid(F, e))?;
+        Ok(t.is_a(parent))
     }
 }

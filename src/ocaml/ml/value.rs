@@ -7,9 +7,10 @@ use crate::ocaml::gvalue::{self, Data};
 use crate::ocaml::handles::{ValueHandle, ValueRef};
 
 externals! {
-    /// `Gobject.Value.create : g_type -> g_value`.
+    /// `Gobject.Value.create : g_type -> g_value`; raises `Invalid_argument`
+    /// naming the integer when it is not a registered GType.
     fn ml_gobject_value_create("Gobject.Value.create") (t: isize) -> ValueHandle {
-        let t = of_int(t);
+        let t = of_int(t).map_err(|e| invalid(F, e))?;
         // SAFETY: g_type_check_is_value_type accepts any registered type.
         let ok = unsafe { glib::gobject_ffi::g_type_check_is_value_type(glib::translate::IntoGlib::into_glib(t)) } != 0;
         if !ok {
