@@ -48,6 +48,7 @@
 //! ```
 
 #![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 // ocaml-sys and ocaml-boxroot-sys compile C against one OCaml's headers in
 // their build scripts, which cargo reruns only when OCAMLOPT,

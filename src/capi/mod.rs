@@ -477,6 +477,8 @@ pub extern "C" fn ocgc_invocation_of_token(token: Val) -> *const OcgcInvocation 
     if token & 1 == 0 || (token as isize) < 0 {
         return std::ptr::null();
     }
-    crate::core::invocation::find_serial((token >> 1) as u64).map_or(std::ptr::null(), |i| i as *const Invocation)
+    // SAFETY: only the address leaves; the header says the pointer is valid
+    // while the invocation's callback runs.
+    unsafe { crate::core::invocation::find_serial((token >> 1) as u64) }.map_or(std::ptr::null(), |i| i as *const Invocation)
 }
 pub mod cells;

@@ -107,7 +107,12 @@ impl Drop for Running<'_> {
 
 /// The invocation `ptr` with serial `serial`, if it is running on this
 /// thread (nested invocations are searched innermost first).
-pub fn find<'a>(ptr: *const Invocation, serial: u64) -> Option<&'a Invocation> {
+///
+/// # Safety
+/// The reference is used only while that invocation runs: within the
+/// library frame that looked it up, which runs inside the invocation's
+/// callback (the invocation lives on the marshaller's stack below it).
+pub unsafe fn find<'a>(ptr: *const Invocation, serial: u64) -> Option<&'a Invocation> {
     let mut cur = CURRENT.with(|c| c.get());
     while !cur.is_null() {
         // SAFETY: every pointer in the chain is a running invocation on this
@@ -124,7 +129,10 @@ pub fn find<'a>(ptr: *const Invocation, serial: u64) -> Option<&'a Invocation> {
 /// The invocation with serial `serial`, if it is running on this thread
 /// (serials are unique in the process: one of another thread is never
 /// found here).
-pub fn find_serial<'a>(serial: u64) -> Option<&'a Invocation> {
+///
+/// # Safety
+/// As [`find`].
+pub unsafe fn find_serial<'a>(serial: u64) -> Option<&'a Invocation> {
     let mut cur = CURRENT.with(|c| c.get());
     while !cur.is_null() {
         // SAFETY: as in `find`.

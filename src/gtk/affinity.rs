@@ -10,19 +10,27 @@
 use glib::gobject_ffi::GObject;
 
 /// Whether the last unref of `o` must run on GTK's thread and this is not it.
+///
+/// # Safety
+/// `o` is a live GObject (the caller holds a reference).
 #[cfg(feature = "gtk4")]
-pub fn needs_gtk_thread(o: *mut GObject) -> bool {
-    gtk4::is_initialized() && !gtk4::is_initialized_main_thread() && crate::gtk::gtype::is_widget(crate::gtk::gtype::class_of(o))
+pub unsafe fn needs_gtk_thread(o: *mut GObject) -> bool {
+    // SAFETY: live object (precondition).
+    gtk4::is_initialized() && !gtk4::is_initialized_main_thread() && crate::gtk::gtype::is_widget(unsafe { crate::gtk::gtype::class_of(o) })
 }
 
 /// Without the `gtk4` feature (a binding's GTK, 3 or 4, on the core): GTK's
 /// thread is taken to be the thread that initialised the library (an OCaml
 /// program's main thread, or the one that called `Runtime::start`), where
 /// GTK bindings call `gtk_init`.
+///
+/// # Safety
+/// As the `gtk4` version.
 #[cfg(not(feature = "gtk4"))]
-pub fn needs_gtk_thread(o: *mut GObject) -> bool {
+pub unsafe fn needs_gtk_thread(o: *mut GObject) -> bool {
+    // SAFETY: live object (precondition).
     MAIN_THREAD.get().is_some_and(|m| *m != std::thread::current().id())
-        && crate::gtk::gtype::is_widget(crate::gtk::gtype::class_of(o))
+        && crate::gtk::gtype::is_widget(unsafe { crate::gtk::gtype::class_of(o) })
 }
 
 /// The thread that initialised the library (see `needs_gtk_thread`).

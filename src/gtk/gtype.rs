@@ -202,8 +202,11 @@ pub fn is_widget(t: glib::Type) -> bool {
 }
 
 /// The class of a live object.
-pub fn class_of(o: *mut glib::gobject_ffi::GObject) -> glib::Type {
-    // SAFETY: callers pass a live GObject (held by a reference); every
+///
+/// # Safety
+/// `o` is a live GObject (the caller holds a reference).
+pub unsafe fn class_of(o: *mut glib::gobject_ffi::GObject) -> glib::Type {
+    // SAFETY: a live GObject (precondition); every
     // instance starts with its class pointer, whose first field is the GType.
     unsafe { glib::Type::from_glib((*(*(o as *mut glib::gobject_ffi::GTypeInstance)).g_class).g_type) }
 }

@@ -153,7 +153,8 @@ impl ObjRef {
 
     /// The object's class.
     pub fn class(&self) -> glib::Type {
-        crate::gtk::gtype::class_of(self.ptr())
+        // SAFETY: a live object (the reference this value holds or borrows).
+        unsafe { crate::gtk::gtype::class_of(self.ptr()) }
     }
 
     /// Gives the reference up to the caller.
@@ -255,7 +256,8 @@ impl<T> Borrowed<T> {
 impl Borrowed<GObject> {
     /// The object's class.
     pub fn class(&self) -> glib::Type {
-        crate::gtk::gtype::class_of(self.ptr())
+        // SAFETY: a live object (the reference this value holds or borrows).
+        unsafe { crate::gtk::gtype::class_of(self.ptr()) }
     }
 }
 
@@ -373,7 +375,10 @@ impl ArgvHandle {
 
     /// The invocation, if it is still running on this thread.
     pub fn get(&self) -> Option<&Invocation> {
-        invocation::find(self.inv, self.serial)
+        // SAFETY: the reference is tied to `&self`, a handle read by an
+        // external for its body, which runs inside the invocation's
+        // callback if the invocation is found running on this thread.
+        unsafe { invocation::find(self.inv, self.serial) }
     }
 
     /// The running invocation named by `v`, if `v` is an argv handle block
@@ -393,6 +398,8 @@ impl ArgvHandle {
                 return None;
             }
             let h = *block_data::<ArgvHandle>(v);
+            // (the caller keeps the reference within its frame: the C API's
+            // functions say so for the invocation pointer they return)
             invocation::find(h.inv, h.serial)
         }
     }
@@ -463,7 +470,9 @@ impl Arg for ValueRef {
             ValueHandle::Owned(Some(b)) => Ok(ValueRef { ptr: &mut **b as *mut GValue, writable: true }),
             ValueHandle::Owned(None) => Err(crate::ocaml::boundary::invalid(func, "value already released")),
             ValueHandle::Borrowed { inv, serial, index } => {
-                let inv = invocation::find(*inv, *serial).ok_or_else(|| {
+                // SAFETY: used within this argument's read, inside the
+                // invocation's callback when found.
+                let inv = unsafe { invocation::find(*inv, *serial) }.ok_or_else(|| {
                     crate::ocaml::boundary::invalid(func, "value used after its callback returned (or from another thread)")
                 })?;
                 if *index == RESULT_INDEX {

@@ -182,8 +182,11 @@ fn with_table<R>(f: impl FnOnce(&mut Table) -> R) -> R {
 ///
 /// Domain lock held.
 #[inline]
-fn on_main() -> bool {
-    // SAFETY: domain lock held (callers): the domain state is readable.
+///
+/// # Safety
+/// The calling thread holds its domain lock.
+unsafe fn on_main() -> bool {
+    // SAFETY: domain lock held (precondition): the domain state is readable.
     crate::core::lock::domain_alone() || unsafe { gclosure_shim_domain_id() } == 0
 }
 
@@ -205,7 +208,8 @@ fn prune(v: &mut Vec<usize>) {
 /// Domain lock held, not in a GC finalizer; `c` is a live closure made by
 /// `closure::create`, `obj` a live object.
 pub(crate) unsafe fn note_connected(c: *mut GClosure, obj: *mut GObject) -> bool {
-    if !on_main() {
+    // SAFETY: domain lock held (precondition).
+    if !unsafe { on_main() } {
         return false; // no ownership on other domains
     }
     // SAFETY: precondition (its data is its key).
@@ -425,7 +429,8 @@ unsafe fn transfer(c: *mut GClosure) {
 /// Domain lock held, inside the library, not in a GC finalizer; `obj`
 /// alive; `c` a live closure; `wrapper` a valid value.
 pub(crate) unsafe fn own_on_release(obj: *mut GObject, wrapper: Val, c: *mut GClosure) -> Result<bool, Root> {
-    if !on_main() {
+    // SAFETY: domain lock held (precondition).
+    if !unsafe { on_main() } {
         return Ok(false);
     }
     // SAFETY: `c` is alive (precondition); its data is only used as a key,
@@ -495,7 +500,8 @@ pub(crate) unsafe fn release_root(p: CallbackRoot) {
     if !owned {
         return;
     }
-    if on_main() {
+    // SAFETY: domain lock held (precondition).
+    if unsafe { on_main() } {
         // SAFETY: domain lock held, main domain (the only writer of slots).
         unsafe { gclosure_record_release(p.root.get()) };
         return;
@@ -530,7 +536,8 @@ pub(crate) unsafe fn unreachable(obj: *mut GObject, w: Root) {
         unsafe { gclosure_refinalise(w.get(), fin) };
         return;
     }
-    if crate::gtk::affinity::needs_gtk_thread(obj) {
+    // SAFETY: live object (the wrapper's reference).
+    if unsafe { crate::gtk::affinity::needs_gtk_thread(obj) } {
         // A widget is disposed on GTK's thread: the decision moves there,
         // the wrapper (and so its handlers) rooted until then.
         let data = Box::into_raw(Box::new((obj as usize, w))) as glib::ffi::gpointer;
@@ -659,7 +666,8 @@ pub(crate) unsafe fn maintain() -> usize {
 /// As [`maintain`].
 #[inline(never)]
 unsafe fn maintain_slow() -> usize {
-    let main = on_main();
+    // SAFETY: domain lock held (precondition).
+    let main = unsafe { on_main() };
     let (dead, transfers, releases) = with_table(|t| {
         let dead = std::mem::take(&mut t.dead);
         let (tr, rel) = if main {

@@ -92,7 +92,8 @@ unsafe fn object_unref(o: usize, _: usize) {
     // SAFETY: precondition; the object is alive (this reference is not
     // dropped yet).
     unsafe { owners::wrapper_released(o) };
-    if affinity::needs_gtk_thread(o) {
+    // SAFETY: live object (this reference).
+    if unsafe { affinity::needs_gtk_thread(o) } {
         // SAFETY: this reference is handed over.
         unsafe { affinity::hand_to_main_context(o) }
     } else {

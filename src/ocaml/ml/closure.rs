@@ -93,7 +93,8 @@ externals! {
     /// `Gobject.Closure.set_result`.
     fn ml_gobject_closure_set_result("Gobject.Closure.set_result") (argv: ArgvHandle, d: Data) -> () {
         let inv = running(F, &argv)?;
-        if inv.ret.is_null() || glib::Type::UNIT == unsafe_type(inv.ret) {
+        // SAFETY: GLib initialised the result value before the invocation.
+        if inv.ret.is_null() || glib::Type::UNIT == unsafe { unsafe_type(inv.ret) } {
             return Err(invalid(F, format!("{} given, but this invocation expects no result", d.kind())));
         }
         // SAFETY: the result value of the running invocation, ours to write; lock held.
@@ -101,7 +102,10 @@ externals! {
     }
 }
 
-fn unsafe_type(v: *mut glib::gobject_ffi::GValue) -> glib::Type {
-    // SAFETY: callers pass a non-null value GLib initialised.
+///
+/// # Safety
+/// `v` is a non-null GValue that GLib initialised.
+unsafe fn unsafe_type(v: *mut glib::gobject_ffi::GValue) -> glib::Type {
+    // SAFETY: precondition.
     unsafe { gvalue::type_of(v) }
 }
