@@ -123,14 +123,37 @@ let child variant delay =
 
 let read_file path = In_channel.with_open_bin path In_channel.input_all
 
+let signal_name n =
+  List.assoc_opt n [ (Sys.sigsegv, "SIGSEGV"); (Sys.sigabrt, "SIGABRT"); (Sys.sigbus, "SIGBUS"); (Sys.sigill, "SIGILL") ]
+  |> Option.value ~default:(Printf.sprintf "signal %d (OCaml's number)" n)
+
+(* The children's environment: glibc fills freed memory with 0x11 and
+   keeps no per-thread cache of freed chunks (which would leave a freed
+   closure's count at 0), so a closure used after GLib freed it reads a
+   count of 4369 and notifier pointers 0x1111...: the scan's try_ref then
+   succeeds and g_closure_invalidate jumps through them (a crash), where
+   with glibc's defaults try_ref would read the freed count of 0 and the
+   use after free would pass unseen. *)
+let child_env () =
+  let tunables =
+    match Sys.getenv_opt "GLIBC_TUNABLES" with
+    | Some t when t <> "" -> t ^ ":glibc.malloc.tcache_count=0"
+    | _ -> "glibc.malloc.tcache_count=0"
+  in
+  Array.append [| "MALLOC_PERTURB_=17"; "GLIBC_TUNABLES=" ^ tunables |]
+    (Array.of_list
+       (List.filter
+          (fun kv -> not (String.starts_with ~prefix:"MALLOC_PERTURB_=" kv || String.starts_with ~prefix:"GLIBC_TUNABLES=" kv))
+          (Array.to_list (Unix.environment ()))))
+
 (* One child: (bad: why, if it was; closures the scan reached first). *)
 let run_child variant delay =
   let out = Filename.temp_file "shutdown_race" ".out" and err = Filename.temp_file "shutdown_race" ".err" in
   let fd_out = Unix.openfile out [ O_WRONLY; O_TRUNC ] 0o600 and fd_err = Unix.openfile err [ O_WRONLY; O_TRUNC ] 0o600 in
   let pid =
-    Unix.create_process Sys.executable_name
+    Unix.create_process_env Sys.executable_name
       [| Sys.executable_name; "--child"; variant; string_of_int delay |]
-      Unix.stdin fd_out fd_err
+      (child_env ()) Unix.stdin fd_out fd_err
   in
   Unix.close fd_out;
   Unix.close fd_err;
@@ -144,7 +167,7 @@ let run_child variant delay =
     | 0, _ -> Unix.sleepf 0.005; wait ()
     | _, WEXITED 0 -> None
     | _, WEXITED n -> Some (Printf.sprintf "exit code %d" n)
-    | _, (WSIGNALED n | WSTOPPED n) -> Some (Printf.sprintf "killed by signal %d" n)
+    | _, (WSIGNALED n | WSTOPPED n) -> Some ("killed by " ^ signal_name n)
   in
   let status = wait () in
   let stderr = read_file err and stdout = read_file out in
