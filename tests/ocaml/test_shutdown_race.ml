@@ -12,7 +12,8 @@
    run instead (its lock, global roots, the other domain's safe points).
 
    A shutdown happens once per process, so the test runs itself as child
-   processes, SHUTDOWN_RACE_RUNS (8) per variant of the second domain:
+   processes, SHUTDOWN_RACE_RUNS (8) per variant of the second domain
+   (SHUTDOWN_RACE_VARIANTS, comma-separated, picks some):
      none      the main domain alone (the scan runs);
      alloc     a second domain allocates all the time;
      closures  a second domain creates, connects, emits, disconnects and
@@ -29,6 +30,9 @@ open Gobject
 external race_hold : g_closure array -> unit = "test_race_hold"
 external race_start : int -> int -> unit = "test_race_start"
 external race_join : unit -> int * int = "test_race_join"
+external race_keep_object : 'a obj -> unit = "test_race_keep_object"
+external race_drop_objects : unit -> int = "test_race_drop_objects"
+external race_emit_kept : int -> unit = "test_race_emit_kept"
 
 (* Closures the C threads drop, and threads dropping them. *)
 let n_closures = 20_000
@@ -49,9 +53,13 @@ let allocating ~ready ~stop () =
   done;
   None
 
-(* Closures of the library on the second domain, until Closed; then
-   every use must raise Closed and no callback may run. Returns an error
-   message, if any. *)
+(* Closures of the library on the second domain, until Closed. Each round
+   also leaves an object with a handler connected to C alone; once Closed,
+   the domain emits on those objects from C three times (GLib invokes the
+   closures without a call into the library first), then drops them
+   through C (GLib disconnects their handlers and drops their closures),
+   while the shutdown still runs on the main domain; no callback may run
+   from then on, and every use of the library must raise Closed. Returns an error message, if any. *)
 let with_closures ~ready ~stop:_ () =
   let o = unsafe_create ~classe:"GCancellable" [] in
   let calls = ref 0 in
@@ -64,16 +72,24 @@ let with_closures ~ready ~stop:_ () =
       Queue.push (Signal.connect_by_name o ~name:"cancelled" ~callback ~after:false) connected;
       if Queue.length connected > 8 then Signal.disconnect o (Queue.pop connected);
       ignore (Signal.emit_by_name o ~name:"cancelled" ~params:[]);
+      if !n < 2000 then begin
+        let kept = unsafe_create ~classe:"GCancellable" [] in
+        ignore (Signal.connect_by_name kept ~name:"cancelled" ~callback:(Closure.create (fun _ -> incr calls)) ~after:false);
+        race_keep_object kept
+      end;
       incr n;
       if !n land 63 = 0 then (Gc.minor (); Gclosure.flush ());
-      if !n = 300 then Atomic.set ready true
+      if !n = 1000 then Atomic.set ready true
     with
     | () -> ()
     | exception Gclosure.Closed -> closed := true
   done;
   let before = !calls in
+  race_emit_kept 3;
+  let dropped = race_drop_objects () in
   let raises f = match f () with _ -> false | exception Gclosure.Closed -> true in
-  if not (raises (fun () -> Closure.create ignore)) then Some "Closure.create after Closed did not raise Closed"
+  if dropped < 1000 then Some (Printf.sprintf "only %d objects kept before Closed" dropped)
+  else if not (raises (fun () -> Closure.create ignore)) then Some "Closure.create after Closed did not raise Closed"
   else if not (raises (fun () -> Signal.emit_by_name o ~name:"cancelled" ~params:[])) then
     Some "an emission after Closed did not raise Closed"
   else if !calls <> before then Some (Printf.sprintf "%d callbacks ran after Closed" (!calls - before))
@@ -203,7 +219,9 @@ let parent () =
           match List.rev !bad with
           | [] -> ()
           | (i, why) :: _ -> failwith (Printf.sprintf "run %d: %s" i why)))
-    [ "none"; "alloc"; "closures" ];
+    (match Sys.getenv_opt "SHUTDOWN_RACE_VARIANTS" with
+    | Some l when l <> "" -> String.split_on_char ',' l
+    | _ -> [ "none"; "alloc"; "closures" ]);
   Check.finish "test_shutdown_race"
 
 let () =

@@ -103,3 +103,39 @@ value test_race_join(value unit)
   Store_field(r, 1, Val_long(atomic_load(&seen_invalid)));
   return r;
 }
+
+/* Objects with the library's handlers connected, kept by C alone, then
+   dropped on the calling thread (as a binding's own stubs drop objects):
+   GLib disconnects their handlers, which drops their closures, with no
+   call into the library. */
+#define Gobject_val(v) (*(GObject **)Data_custom_val(v))
+static GPtrArray *objects;
+
+/* race_keep_object o: a reference on [o], kept by C. */
+value test_race_keep_object(value obj)
+{
+  if (objects == NULL) objects = g_ptr_array_new();
+  g_ptr_array_add(objects, g_object_ref(Gobject_val(obj)));
+  return Val_unit;
+}
+
+/* race_drop_objects (): drops every object kept; returns how many. */
+value test_race_drop_objects(value unit)
+{
+  (void)unit;
+  long n = objects == NULL ? 0 : objects->len;
+  for (long i = 0; i < n; i++) g_object_unref(g_ptr_array_index(objects, i));
+  if (objects != NULL) g_ptr_array_set_size(objects, 0);
+  return Val_long(n);
+}
+
+/* race_emit_kept times: emits "cancelled" [times] times on every object
+   kept, from C (GLib calls the handlers' closures with no call into the
+   library first), on the calling thread, domain lock held. */
+value test_race_emit_kept(value times)
+{
+  long n = objects == NULL ? 0 : objects->len;
+  for (long t = 0; t < Long_val(times); t++)
+    for (long i = 0; i < n; i++) g_signal_emit_by_name(g_ptr_array_index(objects, i), "cancelled");
+  return Val_unit;
+}
