@@ -73,14 +73,14 @@ let with_closures ~ready ~stop:_ () =
       Queue.push (Signal.connect_by_name o ~name:"cancelled" ~callback ~after:false) connected;
       if Queue.length connected > 8 then Signal.disconnect o (Queue.pop connected);
       ignore (Signal.emit_by_name o ~name:"cancelled" ~params:[]);
-      if !n < 2000 then begin
+      if !n < 1000 then begin
         let kept = unsafe_create ~classe:"GCancellable" [] in
         ignore (Signal.connect_by_name kept ~name:"cancelled" ~callback:(Closure.create (fun _ -> incr calls)) ~after:false);
         race_keep_object kept
       end;
       incr n;
       if !n land 63 = 0 then (Gc.minor (); Gclosure.flush ());
-      if !n = 1000 then Atomic.set ready true
+      if !n = 400 then Atomic.set ready true
     with
     | () -> ()
     | exception Gclosure.Closed -> closed := true
@@ -89,7 +89,7 @@ let with_closures ~ready ~stop:_ () =
   race_emit_kept 3;
   let dropped = race_drop_objects () in
   let raises f = match f () with _ -> false | exception Gclosure.Closed -> true in
-  if dropped < 1000 then Some (Printf.sprintf "only %d objects kept before Closed" dropped)
+  if dropped < 400 then Some (Printf.sprintf "only %d objects kept before Closed" dropped)
   else if not (raises (fun () -> Closure.create ignore)) then Some "Closure.create after Closed did not raise Closed"
   else if not (raises (fun () -> Signal.emit_by_name o ~name:"cancelled" ~params:[])) then
     Some "an emission after Closed did not raise Closed"
