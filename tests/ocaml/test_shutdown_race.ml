@@ -24,6 +24,16 @@
    than 30 s, or prints anything on stderr (a GLib critical). Each child
    also checks the registry's balance after everything has ended.
 
+   What it catches (bench/analysis.md has the figures): before_free made a
+   no-op crashes about 1 to 2% of the alone runs (the scan's try_ref and
+   g_closure_invalidate on a freed closure), so 40 runs fail in about half
+   of the test's runs; with the scan's window between its state load and
+   try_ref widened, nearly every run. The window is a few instructions:
+   no test opens it on demand, hence the many runs and the children's
+   malloc settings (child_env). With two domains the scan is skipped
+   (the gate's domain_alone); were it not, the two-domain variants catch
+   a no-op before_free the same way.
+
    usage: test_shutdown_race.exe [--child VARIANT DELAY_US] *)
 
 open Gobject
