@@ -524,8 +524,7 @@ pub struct SourceHandle {
 
 impl crate::ocaml::handles::Holds for SourceHandle {
     fn take_release(&mut self) -> Option<crate::ocaml::release::Deferred> {
-        let p = std::mem::replace(&mut self.ptr, std::ptr::null_mut());
-        (!p.is_null()).then_some(crate::ocaml::release::Deferred::Source(p))
+        crate::ocaml::handles::take_ptr(&mut self.ptr).map(crate::ocaml::release::Deferred::Source)
     }
 }
 

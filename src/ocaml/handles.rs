@@ -106,6 +106,12 @@ pub(crate) trait Holds {
     fn take_release(&mut self) -> Option<Deferred>;
 }
 
+/// A block's pointer, taken once (null afterwards): `None` if already taken.
+pub(crate) fn take_ptr<T>(p: &mut *mut T) -> Option<*mut T> {
+    let p = std::mem::replace(p, std::ptr::null_mut());
+    (!p.is_null()).then_some(p)
+}
+
 /// The finalizer of every handle block: queues the block's release
 /// (`release::push`), nothing else (design invariant 2).
 ///
@@ -180,8 +186,7 @@ pub struct ObjHandle {
 
 impl Holds for ObjHandle {
     fn take_release(&mut self) -> Option<Deferred> {
-        let p = std::mem::replace(&mut self.ptr, std::ptr::null_mut());
-        (!p.is_null()).then_some(Deferred::Object(p))
+        take_ptr(&mut self.ptr).map(Deferred::Object)
     }
 }
 
@@ -313,8 +318,7 @@ pub struct ClosureHandle {
 
 impl Holds for ClosureHandle {
     fn take_release(&mut self) -> Option<Deferred> {
-        let p = std::mem::replace(&mut self.ptr, std::ptr::null_mut());
-        (!p.is_null()).then_some(Deferred::Handle(p))
+        take_ptr(&mut self.ptr).map(Deferred::Handle)
     }
 }
 
