@@ -1,9 +1,13 @@
-//! The life of one closure, top to bottom: create, invoke, invalidate.
-//! (Release is in `safepoint`, the library's life in `lifecycle`, the
-//! ordered shutdown in `shutdown`.)
+//! The life of one closure in the core, top to bottom: create, invoke,
+//! invalidate. (What a closure's callback receives and which marshaller
+//! calls [`invoke`] are the layers': the library's own in `ocaml::argv`, a
+//! binding's in `capi`. Release is `core::safepoint`'s, the library's life
+//! `core::lifecycle`'s, the ordered shutdown `ocaml::shutdown`'s;
+//! docs/design.md walks the whole life.)
 //!
-//! * **create**: the OCaml callback is rooted in the registry (Rust-owned
-//!   memory); the GClosure's only data is the registry key.
+//! * **create** ([`create_raw`]): the OCaml callback is rooted in the
+//!   registry (`core::callbacks`, Rust-owned memory); the GClosure's only
+//!   data is the registry key.
 //! * **invoke**: the marshaller checks the domain lock, looks the key up,
 //!   and calls the callback only if its entry is live; exceptions never
 //!   cross GLib's C frames.
