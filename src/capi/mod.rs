@@ -474,7 +474,7 @@ pub unsafe extern "C" fn ocgc_invocation_token(inv: *const OcgcInvocation) -> Va
 /// running invocations; any thread, no lock needed.
 #[no_mangle]
 pub extern "C" fn ocgc_invocation_of_token(token: Val) -> *const OcgcInvocation {
-    if token & 1 == 0 || (token as isize) < 0 {
+    if token & 1 == 0 || token < 0 {
         return std::ptr::null();
     }
     // SAFETY: only the address leaves; the header says the pointer is valid

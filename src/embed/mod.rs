@@ -135,7 +135,7 @@ impl Runtime {
         // above); argv is a NULL-terminated array of C strings that outlives
         // the call. The calling thread then holds the domain lock.
         unsafe {
-            ocaml::sys::caml_startup(argv.as_ptr() as *const *const ocaml::sys::Char);
+            ocaml::sys::caml_startup(argv.as_ptr());
             ocaml_boxroot_sys::boxroot_setup();
             crate::core::thread::presence::init();
             crate::gtk::affinity::note_main_thread();

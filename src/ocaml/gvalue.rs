@@ -283,7 +283,7 @@ pub unsafe fn read(v: *const GValue) -> Result<Data, String> {
                 }))
             }
             gobj::G_TYPE_OBJECT | gobj::G_TYPE_INTERFACE if t.is_a(glib::Type::OBJECT) => {
-                Data::Object(ObjRef::from_none(gobj::g_value_get_object(v) as *mut gobj::GObject))
+                Data::Object(ObjRef::from_none(gobj::g_value_get_object(v)))
             }
             _ => return Err(format!("GValues of type {} are not supported yet", t.name())),
         }

@@ -130,7 +130,7 @@ externals! {
             if t.is_a(glib::InitiallyUnowned::static_type()) {
                 gobj::g_object_ref_sink(o as *mut _);
             }
-            ObjRef::from_full(o as *mut gobj::GObject)
+            ObjRef::from_full(o)
                 .ok_or_else(|| crate::ocaml::errors::GcError::Failure(format!("{F}: g_object_new made no {classe} (see GLib's message)")))
         }
     }
