@@ -10,6 +10,13 @@
 //!
 //! Each is one direct call (the crate is built as one codegen unit, so the
 //! compiler sees the definitions and inlines them like any other call).
+//!
+//! Why symbols and not function pointers registered at start-up: the
+//! library has three ways in (an OCaml program, a binding's C code, a Rust
+//! host), none of which is sure to run an initialisation before the first
+//! safe point, and a hook missed there would leak silently. A symbol
+//! cannot be missed: a build without its definition does not link. The
+//! cost is four `gclosure_hook_*` names in the static library.
 
 use crate::core::callbacks::CallbackRoot;
 use crate::core::token::Domain;
