@@ -142,10 +142,7 @@ impl Drop for Excluded<'_> {
 /// readers take no slots' lock: [`with_live_unlocked`](Self::with_live_unlocked)
 /// and [`invalidate_unlocked`](Self::invalidate_unlocked), for the thread
 /// that holds the only running domain's lock, which relies on the callers
-/// of the two writers holding a domain lock (their precondition). A third,
-/// [`with_live_fenced`](Self::with_live_fenced), is for a thread of one of
-/// several running domains: writers for [`Readers::AnyDomain`] exclude it
-/// with a flag and a wait, when what they change could be read.
+/// of the two writers holding a domain lock (their precondition).
 pub struct Registry<P> {
     lock: RwLock<()>,
     /// A writer is changing the slots for [`Readers::AnyDomain`]: fenced
