@@ -8,8 +8,7 @@ use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 use glib::gobject_ffi::GClosure;
 
-use crate::core::lock;
-use crate::core::registry::{Readers, Registry};
+use crate::core::registry::Registry;
 use crate::core::root::Root;
 
 /// An OCaml callback rooted (`crate::core::root`; once the closure is owned by
@@ -37,19 +36,6 @@ pub struct CallbackRoot {
 unsafe impl Send for CallbackRoot {}
 // SAFETY: as above; shared access only reads the root's cell under a domain lock.
 unsafe impl Sync for CallbackRoot {}
-
-/// Who may read [`REGISTRY`] without its lock while the calling thread
-/// writes it: threads of other domains, when its domain is not the only
-/// one running (read with the domain lock held, as `lock::domain_alone`
-/// requires: no domain starts meanwhile).
-#[inline(always)]
-pub fn readers() -> Readers {
-    if lock::domain_alone() {
-        Readers::OwnDomain
-    } else {
-        Readers::AnyDomain
-    }
-}
 
 /// Every closure's root, by key.
 pub static REGISTRY: Registry<CallbackRoot> = Registry::new();

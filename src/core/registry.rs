@@ -20,23 +20,10 @@
 //! its races can be tested without an OCaml runtime.
 
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
 
 use crate::core::spare::Spare;
-use crate::core::thread::presence;
-
-/// Who may read the slots without their lock while a writer changes them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Readers {
-    /// Only threads of the writer's own domain, which cannot read while
-    /// the writer holds the domain lock (the only running domain: the
-    /// unlocked reads of [`Registry::with_live_unlocked`]).
-    OwnDomain,
-    /// Threads of other running domains too
-    /// ([`Registry::with_live_fenced`]): the writer waits for them.
-    AnyDomain,
-}
 
 /// A closure's identity as GLib sees it: slot index in the low 32 bits,
 /// the slot's generation in the high 32 bits. Never 0, so it fits in a
@@ -76,17 +63,14 @@ pub struct Stats {
 pub struct ClosedError;
 
 struct Slot<P> {
-    /// Written only under the write lock (atomic: fenced readers read it
-    /// without the lock).
-    generation: AtomicU32,
+    /// Written only under the write lock.
+    generation: u32,
     /// A [`State`] as `u8`: changed under the write lock, or by the
     /// compare-and-swap of [`Registry::invalidate`] (under the read lock) or
     /// [`Registry::invalidate_unlocked`].
     state: AtomicU8,
-    /// Written only under the write lock, and then only while no reader
-    /// can match this slot's key (a free slot being reused, or with fenced
-    /// readers excluded): fenced readers read it without the lock.
-    payload: UnsafeCell<Option<P>>,
+    /// Written only under the write lock.
+    payload: Option<P>,
 }
 
 const LIVE: u8 = 0;
@@ -123,16 +107,6 @@ struct Queue {
     invalidated: usize,
 }
 
-/// A writer's exclusion of fenced readers; its drop lets them in again
-/// (Release: its change happens before their reads).
-struct Excluded<'a>(&'a AtomicBool);
-
-impl Drop for Excluded<'_> {
-    fn drop(&mut self) {
-        self.0.store(false, Ordering::Release);
-    }
-}
-
 /// A table of entries keyed by [`Key`]; see the module documentation.
 ///
 /// Locking: `lock` guards `slots` (readers: [`with_live`](Self::with_live),
@@ -145,18 +119,10 @@ impl Drop for Excluded<'_> {
 /// of the two writers holding a domain lock (their precondition).
 pub struct Registry<P> {
     lock: RwLock<()>,
-    /// A writer is changing the slots for [`Readers::AnyDomain`]: fenced
-    /// readers take the lock instead (see [`Registry::with_live_fenced`]).
-    writing: AtomicBool,
     slots: UnsafeCell<Slots<P>>,
     queue: Mutex<Queue>,
     /// Length of the queue, readable without the lock (the safe-point check).
     queued: AtomicUsize,
-    /// The slots' buffer and how many of its slots are initialised, as
-    /// fenced readers see them: published under the write lock, the base
-    /// changing only with fenced readers excluded (the vector grows).
-    base: AtomicPtr<Slot<P>>,
-    published: AtomicUsize,
     /// The buffers [`drain_with`](Self::drain_with) uses, kept between bursts.
     out: Spare<P>,
     keys: Spare<Key>,
@@ -197,9 +163,6 @@ impl<P> Registry<P> {
     pub const fn new() -> Self {
         Registry {
             lock: RwLock::new(()),
-            writing: AtomicBool::new(false),
-            base: AtomicPtr::new(std::ptr::null_mut()),
-            published: AtomicUsize::new(0),
             slots: UnsafeCell::new(Slots { slots: Vec::new(), free: Vec::new(), created: 0, released: 0 }),
             queue: Mutex::new(Queue { keys: Vec::new(), invalidated: 0 }),
             queued: AtomicUsize::new(0),
@@ -233,19 +196,6 @@ impl<P> Registry<P> {
         self.lock.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Keeps fenced readers out while a writer (holding the write lock)
-    /// changes the slots, for [`Readers::AnyDomain`]: the writer's flag,
-    /// then a wait for the readers already inside their window. Dropped
-    /// before the write lock.
-    fn exclude(&self, readers: Readers) -> Option<Excluded<'_>> {
-        if readers == Readers::OwnDomain {
-            return None;
-        }
-        self.writing.store(true, Ordering::SeqCst);
-        presence::wait_for_readers();
-        Some(Excluded(&self.writing))
-    }
-
     fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -263,29 +213,20 @@ impl<P> Registry<P> {
     /// # Safety
     /// No [`with_live_unlocked`](Self::with_live_unlocked) runs meanwhile
     /// (in the library: the caller holds a domain lock).
-    pub unsafe fn insert_with(&self, readers: Readers, make: impl FnOnce() -> Option<P>) -> Result<Key, ClosedError> {
+    pub unsafe fn insert_with(&self, make: impl FnOnce() -> Option<P>) -> Result<Key, ClosedError> {
         let _w = self.write_lock();
         // SAFETY: write lock held, and no unlocked reader (precondition).
         let s = unsafe { &mut *self.slots.get() };
-        let payload = make().ok_or(ClosedError)?;
-        // Fenced readers are excluded only when the vector moves (it grows:
-        // a logarithmic number of times). Reusing a free slot needs no
-        // exclusion: no live key names it (its generation moved on when it
-        // was drained), so no reader reads its payload; a new slot past the
-        // published length is read by nobody until it is published.
+        let payload = Some(make().ok_or(ClosedError)?);
         let key = if let Some(index) = s.free.pop() {
-            let slot = &s.slots[index as usize];
-            // SAFETY: write lock held; no reader reads this payload (above).
-            unsafe { *slot.payload.get() = Some(payload) };
+            let slot = &mut s.slots[index as usize];
+            slot.payload = payload;
             slot.state.store(LIVE, Ordering::Release);
-            join(index as usize, slot.generation.load(Ordering::Relaxed))
+            join(index as usize, slot.generation)
         } else {
             let index = s.slots.len();
             assert!(index < u32::MAX as usize, "registry full");
-            let _x = (s.slots.len() == s.slots.capacity()).then(|| self.exclude(readers));
-            s.slots.push(Slot { generation: AtomicU32::new(0), state: AtomicU8::new(LIVE), payload: UnsafeCell::new(Some(payload)) });
-            self.base.store(s.slots.as_mut_ptr(), Ordering::Release);
-            self.published.store(s.slots.len(), Ordering::Release);
+            s.slots.push(Slot { generation: 0, state: AtomicU8::new(LIVE), payload });
             join(index, 0)
         };
         s.created += 1;
@@ -295,8 +236,8 @@ impl<P> Registry<P> {
     /// [`insert_with`](Self::insert_with) for a payload already made.
     #[cfg(test)]
     pub fn insert(&self, payload: P) -> Result<Key, ClosedError> {
-        // SAFETY: the tests' unlocked reads are fenced ones.
-        unsafe { self.insert_with(Readers::AnyDomain, || Some(payload)) }
+        // SAFETY: the tests make no unlocked read meanwhile.
+        unsafe { self.insert_with(|| Some(payload)) }
     }
 
     /// Runs `f` on the payload of a live entry, under the registry's read
@@ -328,80 +269,26 @@ impl<P> Registry<P> {
     /// # Safety
     /// As [`insert_with`](Self::insert_with): no unlocked read meanwhile
     /// (the caller holds a domain lock).
-    pub unsafe fn with_live_mut<R>(&self, readers: Readers, key: Key, f: impl FnOnce(&mut P) -> R) -> Option<R> {
+    pub unsafe fn with_live_mut<R>(&self, key: Key, f: impl FnOnce(&mut P) -> R) -> Option<R> {
         let _w = self.write_lock();
-        let _x = self.exclude(readers);
         // SAFETY: write lock held, and no unlocked reader (precondition).
         let s = unsafe { &mut *self.slots.get() };
         let (index, generation) = split(key);
         let slot = s.slots.get_mut(index)?;
-        if slot.generation.load(Ordering::Relaxed) != generation || slot.state.load(Ordering::Acquire) != LIVE {
+        if slot.generation != generation || slot.state.load(Ordering::Acquire) != LIVE {
             return None;
         }
-        slot.payload.get_mut().as_mut().map(f)
-    }
-
-    /// [`with_live`](Self::with_live) without the lock, for a thread of
-    /// one of several running domains (the marshaller's path then): the
-    /// thread marks itself reading (`presence::begin_read`, a plain store
-    /// and a compiler fence) and checks that no writer is changing the
-    /// slots; a writer for [`Readers::AnyDomain`] sets its flag, then
-    /// waits for readers (`presence::wait_for_readers`, whose
-    /// `membarrier` makes the pair a Dekker one, as for the exit). A
-    /// reader that finds a writer takes the lock instead. No atomic
-    /// read-modify-write on the path: the registry's read lock cost about
-    /// 10 ns a call (bench/analysis.md).
-    ///
-    /// # Safety
-    /// The caller holds a domain lock, and every writer that may run
-    /// meanwhile passes [`Readers::AnyDomain`] (in the library: a writer
-    /// whose domain is not alone). `f` is short: it allocates nothing in
-    /// the OCaml heap, takes no lock and runs no OCaml code (a writer
-    /// waits for it).
-    #[inline(always)]
-    pub unsafe fn with_live_fenced<R>(&self, key: Key, f: impl FnOnce(&P) -> R) -> Option<R> {
-        if !presence::begin_read() {
-            return self.with_live(key, f);
-        }
-        if self.writing.load(Ordering::Acquire) {
-            presence::end_read();
-            return self.with_live(key, f);
-        }
-        // No writer moves the slots or changes a payload a live key names
-        // until `end_read`: one that starts after the check above waits for
-        // this thread's mark (the Dekker pair), and one that finished
-        // released its flag (Release) after its change, which the Acquire
-        // load above sees. Only the buffer's base and the published length
-        // are read (never the vector, which an insert may be pushing to).
-        let (index, generation) = split(key);
-        let r = if index < self.published.load(Ordering::Acquire) {
-            // SAFETY: `index` is below the published length of the buffer
-            // at `base`, which does not move meanwhile (above).
-            let slot = unsafe { &*self.base.load(Ordering::Acquire).add(index) };
-            Self::live_slot(slot, generation, f)
-        } else {
-            None
-        };
-        presence::end_read();
-        r
-    }
-
-    /// `f` on the payload of `slot` if it is live at `generation`.
-    #[inline(always)]
-    fn live_slot<R>(slot: &Slot<P>, generation: u32, f: impl FnOnce(&P) -> R) -> Option<R> {
-        if slot.generation.load(Ordering::Relaxed) != generation || slot.state.load(Ordering::Acquire) != LIVE {
-            return None;
-        }
-        // SAFETY: a live slot's payload changes only under the write lock
-        // with every reader of it excluded (`drain_with`, `with_live_mut`).
-        unsafe { (*slot.payload.get()).as_ref() }.map(f)
+        slot.payload.as_mut().map(f)
     }
 
     #[inline(always)]
     fn live_in<R>(s: &Slots<P>, key: Key, f: impl FnOnce(&P) -> R) -> Option<R> {
         let (index, generation) = split(key);
         let slot = s.slots.get(index)?;
-        Self::live_slot(slot, generation, f)
+        if slot.generation != generation || slot.state.load(Ordering::Acquire) != LIVE {
+            return None;
+        }
+        slot.payload.as_ref().map(f)
     }
 
     /// The state of `key`'s entry; `Released` for a stale key.
@@ -410,7 +297,7 @@ impl<P> Registry<P> {
         let (index, generation) = split(key);
         let g = self.read_lock();
         match self.read(&g).slots.get(index) {
-            Some(slot) if slot.generation.load(Ordering::Relaxed) == generation => state_of(slot.state.load(Ordering::Acquire)),
+            Some(slot) if slot.generation == generation => state_of(slot.state.load(Ordering::Acquire)),
             _ => State::Released,
         }
     }
@@ -442,7 +329,7 @@ impl<P> Registry<P> {
         match s.slots.get(index) {
             Some(slot)
                 // SeqCst: shutdown's scan relies on it (`shutdown::before_free`).
-                if slot.generation.load(Ordering::Relaxed) == generation
+                if slot.generation == generation
                     && slot.state.compare_exchange(LIVE, INVALIDATED, Ordering::SeqCst, Ordering::Acquire).is_ok() => {}
             _ => return false,
         }
@@ -464,8 +351,8 @@ impl<P> Registry<P> {
     #[cfg(test)]
     pub fn drain(&self) -> Vec<P> {
         let mut out = Vec::new();
-        // SAFETY: the tests' unlocked reads are fenced ones.
-        unsafe { self.drain_with(Readers::AnyDomain, |p| out.push(p)) };
+        // SAFETY: the tests make no unlocked read meanwhile.
+        unsafe { self.drain_with(|p| out.push(p)) };
         out
     }
 
@@ -477,7 +364,7 @@ impl<P> Registry<P> {
     ///
     /// # Safety
     /// As [`insert_with`](Self::insert_with): no unlocked read meanwhile.
-    pub unsafe fn drain_with(&self, readers: Readers, mut release: impl FnMut(P)) -> usize {
+    pub unsafe fn drain_with(&self, mut release: impl FnMut(P)) -> usize {
         if !self.has_queued() {
             return 0;
         }
@@ -485,7 +372,6 @@ impl<P> Registry<P> {
         let mut keys = self.keys.take();
         {
             let _w = self.write_lock();
-            let _x = self.exclude(readers);
             // SAFETY: write lock held, and no unlocked reader (precondition).
             let Slots { slots, free, released: released_total, .. } = unsafe { &mut *self.slots.get() };
             {
@@ -498,19 +384,18 @@ impl<P> Registry<P> {
             for key in keys.drain(..) {
                 let (index, generation) = split(key);
                 let slot = &mut slots[index];
-                if slot.generation.load(Ordering::Relaxed) != generation || slot.state.load(Ordering::Acquire) != INVALIDATED {
+                if slot.generation != generation || slot.state.load(Ordering::Acquire) != INVALIDATED {
                     continue;
                 }
                 slot.state.store(RELEASED, Ordering::Release);
-                if let Some(p) = slot.payload.get_mut().take() {
+                if let Some(p) = slot.payload.take() {
                     out.push(p);
                 }
                 released += 1;
                 // A slot whose generation would wrap is retired, never reused:
                 // a stale key of its first life must not match a later one.
-                let g = slot.generation.load(Ordering::Relaxed);
-                if g < MAX_GENERATION {
-                    slot.generation.store(g + 1, Ordering::Relaxed);
+                if slot.generation < MAX_GENERATION {
+                    slot.generation += 1;
                     free.push(index as u32);
                 }
             }
@@ -534,8 +419,7 @@ impl<P> Registry<P> {
     pub fn for_each_live(&self, mut f: impl FnMut(&P)) {
         let g = self.read_lock();
         for slot in self.read(&g).slots.iter().filter(|slot| slot.state.load(Ordering::SeqCst) == LIVE) {
-            // SAFETY: read lock held: no writer changes a payload.
-            if let Some(p) = unsafe { &*slot.payload.get() } {
+            if let Some(p) = &slot.payload {
                 f(p);
             }
         }
@@ -551,7 +435,7 @@ impl<P> Registry<P> {
                 .iter()
                 .enumerate()
                 .filter(|(_, slot)| slot.state.load(Ordering::Acquire) == LIVE)
-                .map(|(i, slot)| join(i, slot.generation.load(Ordering::Relaxed)))
+                .map(|(i, slot)| join(i, slot.generation))
                 .collect()
         };
         keys.into_iter().filter(|&k| self.invalidate(k)).collect()
@@ -578,7 +462,7 @@ impl<P> Registry<P> {
     fn set_generation(&self, index: usize, generation: u32) {
         let _w = self.write_lock();
         // SAFETY: write lock held; the tests make no unlocked read.
-        unsafe { (&mut (*self.slots.get()).slots)[index].generation.store(generation, Ordering::Relaxed) };
+        unsafe { (&mut (*self.slots.get()).slots)[index].generation = generation };
     }
 }
 
@@ -638,7 +522,7 @@ mod tests {
         r.invalidate(keys[3]);
         assert_eq!(r.invalidate_all().len(), 9);
         // SAFETY: no unlocked read in this test.
-        let refused = unsafe { r.insert_with(Readers::AnyDomain, || None::<Counted>) };
+        let refused = unsafe { r.insert_with(|| None::<Counted>) };
         assert_eq!(refused.err(), Some(ClosedError), "make refused: no entry");
         drop(r.drain());
         assert_eq!(drops.load(Ordering::SeqCst), 10, "10 drained");
@@ -771,73 +655,5 @@ mod tests {
         assert_eq!((s.live, s.pending_release, s.released), (20, 0, 20_000));
         // How many reads found their entry still live depends on timing.
         let _ = seen;
-    }
-
-    /// A payload whose value is checked by readers and poisoned on drop:
-    /// a reader that saw a dropped (or freed and reused) payload would
-    /// read the poison or garbage.
-    struct Checked(Box<u64>);
-    impl Drop for Checked {
-        fn drop(&mut self) {
-            *self.0 = 0xdead_dead_dead_dead;
-        }
-    }
-
-    /// The marshaller's path with several domains: threads reading without
-    /// the lock (`with_live_fenced`) while others insert (growing the
-    /// slots' vector, which moves it), invalidate and drain (dropping the
-    /// payloads), each writer for `Readers::AnyDomain`. Every payload read
-    /// is the one its key was made with.
-    #[test]
-    fn fenced_reads_race_with_inserts_and_drains() {
-        const READERS: usize = 3;
-        const ROUNDS: usize = 300;
-        let r = Arc::new(Registry::<Checked>::new());
-        let keys = Arc::new(std::sync::RwLock::new(Vec::<(Key, u64)>::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let reads = Arc::new(AtomicUsize::new(0));
-        let readers: Vec<_> = (0..READERS)
-            .map(|_| {
-                let (r, keys, stop, reads) = (r.clone(), keys.clone(), stop.clone(), reads.clone());
-                std::thread::spawn(move || {
-                    while !stop.load(Ordering::Relaxed) {
-                        let snapshot: Vec<(Key, u64)> = keys.read().unwrap().clone();
-                        for (k, want) in snapshot {
-                            // SAFETY: every writer below passes AnyDomain;
-                            // the closure only reads.
-                            if let Some(v) = unsafe { r.with_live_fenced(k, |p| *p.0) } {
-                                assert_eq!(v, want, "a live key answers with its own payload");
-                                reads.fetch_add(1, Ordering::Relaxed);
-                            }
-                        }
-                    }
-                })
-            })
-            .collect();
-        let mut next = 1u64;
-        for round in 0..ROUNDS {
-            let mut made = Vec::new();
-            for _ in 0..200 + round {
-                let v = next * 7919;
-                next += 1;
-                made.push((r.insert(Checked(Box::new(v))).unwrap(), v));
-            }
-            *keys.write().unwrap() = made.clone();
-            for (k, _) in made.iter().step_by(2) {
-                r.invalidate(*k);
-            }
-            drop(r.drain()); // poisoned and freed here, readers running
-            if round % 3 == 0 {
-                for (k, _) in made.iter() {
-                    r.invalidate(*k);
-                }
-                drop(r.drain());
-            }
-        }
-        stop.store(true, Ordering::Relaxed);
-        for t in readers {
-            t.join().unwrap();
-        }
-        assert!(reads.load(Ordering::Relaxed) > 0, "the readers read live entries");
     }
 }

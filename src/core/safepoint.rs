@@ -27,7 +27,7 @@ pub fn at_entry(d: Domain<'_>) {
         // SAFETY: domain lock held (the token): no unlocked registry read
         // runs. Each root is deleted with the domain lock held (its slots
         // in its owners' tables freed first: `owners::release_root`).
-        unsafe { REGISTRY.drain_with(crate::core::callbacks::readers(), |p| hooks::owners_release_root(d, p)) };
+        unsafe { REGISTRY.drain_with(|p| hooks::owners_release_root(d, p)) };
     }
 }
 
@@ -54,7 +54,7 @@ pub fn flush(d: Domain<'_>) {
         let windows = hooks::windows_dispose(d);
         let refs = deferred::release_all(d);
         // SAFETY: as in `at_entry`.
-        let n = unsafe { REGISTRY.drain_with(crate::core::callbacks::readers(), |p| hooks::owners_release_root(d, p)) };
+        let n = unsafe { REGISTRY.drain_with(|p| hooks::owners_release_root(d, p)) };
         // Ownership moves the releases above queued (main domain only).
         let moved = hooks::owners_maintain(d);
         if windows == 0 && refs == 0 && n == 0 && moved == 0 && !REGISTRY.has_queued() && !deferred::has_queued() {

@@ -303,7 +303,7 @@ unsafe fn add_owner(key: crate::core::registry::Key, obj: *mut GObject) -> bool 
         // SAFETY: domain lock held, so no unlocked registry read runs; the
         // root's modification allocates outside the OCaml heap only; `r`
         // was made with no allocation since.
-        let set = unsafe { REGISTRY.with_live_mut(crate::core::callbacks::readers(), key, |cb: &mut CallbackRoot| cb.root.modify(r)) };
+        let set = unsafe { REGISTRY.with_live_mut(key, |cb| cb.root.modify(r)) };
         if set != Some(true) {
             return false;
         }
