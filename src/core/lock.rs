@@ -92,8 +92,10 @@ impl Drop for Acquired {
 }
 
 /// The domain lock given up for a while (a blocking section); taken back on
-/// drop. Cancellation is disabled meanwhile ([`NoCancel`]).
-pub struct Released {
+/// drop. Cancellation is disabled meanwhile ([`NoCancel`]). Visible to the
+/// core only: the rest of the crate gives the lock up through
+/// `lifecycle::without_lock`, the one primitive for it.
+pub(in crate::core) struct Released {
     _no_cancel: NoCancel,
     _not_send: std::marker::PhantomData<*mut ()>,
 }
@@ -104,7 +106,7 @@ impl Released {
     /// # Safety
     /// The calling thread holds the domain lock and holds no unrooted OCaml
     /// value across the guard's life.
-    pub unsafe fn new() -> Released {
+    pub(in crate::core) unsafe fn new() -> Released {
         let no_cancel = NoCancel::new();
         // SAFETY: precondition.
         unsafe { gclosure_shim_release() };
