@@ -246,3 +246,23 @@ size_t gclosure_shim_local_roots_size(void)
 {
   return sizeof(struct gclosure_local_roots);
 }
+
+/* ---- the registry's grace period (issue 25) ---------------------------- */
+
+/* How many minor collections the program has done. On OCaml 5 each one is
+   a stop-the-world section that every running domain enters, from a poll
+   point, with its lock held: once the count has moved on by two from a
+   value read after a root was taken out of the registry, no domain can
+   still be reading that root (core::grace). Always 0 on OCaml 4.14, which
+   runs one domain (the registry never waits there). */
+#if OCAML_VERSION_MAJOR >= 5
+#include <caml/minor_gc.h>
+#endif
+uintnat gclosure_shim_minor_collections(void)
+{
+#if OCAML_VERSION_MAJOR >= 5
+  return atomic_load(&caml_minor_collections_count);
+#else
+  return 0;
+#endif
+}

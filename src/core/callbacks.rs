@@ -8,8 +8,12 @@ use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 use glib::gobject_ffi::GClosure;
 
-use crate::core::registry::Registry;
-use crate::core::root::Root;
+use crate::core::grace::ALL_READY;
+use crate::core::lifecycle;
+use crate::core::lock;
+use crate::core::registry::{Readers, Reclaim, Registry};
+use crate::core::root::SharedRoot;
+use crate::core::token::Domain;
 
 /// An OCaml callback rooted (`crate::core::root`; once the closure is owned by
 /// objects, its record instead: `owners`), as stored in the registry, with
@@ -20,8 +24,9 @@ use crate::core::root::Root;
 /// live state, then waits for a scan of shutdown in progress
 /// ([`crate::core::scan::before_free`]), before it frees the closure.
 pub struct CallbackRoot {
-    /// The callback, rooted.
-    pub root: Root,
+    /// The callback, rooted (shared: other domains read it without the
+    /// registry's lock while the main domain may replace it).
+    pub root: SharedRoot,
     /// Its GClosure (for shutdown's GLib-side invalidation).
     pub closure: AtomicPtr<GClosure>,
     /// The objects it was connected to through the library, for its
@@ -37,8 +42,73 @@ unsafe impl Send for CallbackRoot {}
 // SAFETY: as above; shared access only reads the root's cell under a domain lock.
 unsafe impl Sync for CallbackRoot {}
 
+/// Who may read [`REGISTRY`] without its lock while the calling thread
+/// writes it: threads of other domains, when its domain is not the only
+/// one running (read with the domain lock held, as `lock::domain_alone`
+/// requires: no domain starts meanwhile).
+#[inline(always)]
+pub fn readers() -> Readers {
+    if lock::domain_alone() {
+        Readers::OwnDomain
+    } else {
+        Readers::AnyDomain
+    }
+}
+
 /// Every closure's root, by key.
 pub static REGISTRY: Registry<CallbackRoot> = Registry::new();
+
+extern "C" {
+    fn gclosure_shim_minor_collections() -> usize;
+}
+
+/// The registry's grace-period epoch (`core::grace`): the runtime's count
+/// of minor collections (0 on OCaml 4.14, where one domain runs and
+/// nothing is ever retired).
+#[inline]
+pub fn epoch() -> u64 {
+    // SAFETY: an atomic load of a runtime global, from any thread.
+    unsafe { gclosure_shim_minor_collections() as u64 }
+}
+
+/// The epoch as the calling thread's domain sees it: everything retired
+/// is ready when it is the only domain running (no other can read).
+#[inline]
+fn epoch_here() -> u64 {
+    if lock::domain_alone() {
+        ALL_READY
+    } else {
+        epoch()
+    }
+}
+
+/// Whether [`drain`] would release something now: a key is queued (one
+/// atomic load), or something retired has passed its grace period.
+#[inline(always)]
+pub fn has_work() -> bool {
+    REGISTRY.has_work(epoch_here)
+}
+
+/// Releases the registry's queued and retired roots that may go (all of
+/// them once the library has left Open, when no new entry is made),
+/// handing each to `release`; returns how many.
+pub fn drain(d: Domain<'_>, release: impl FnMut(CallbackRoot)) -> usize {
+    let _ = d;
+    let how = if lifecycle::is_open() { Reclaim::Ready } else { Reclaim::All };
+    // SAFETY: domain lock held (the token), so no unlocked read of this
+    // domain runs, and the readers of other domains are those `readers()`
+    // names.
+    unsafe { REGISTRY.drain_with(readers(), epoch, how, release) }
+}
+
+/// Keeps a callback's root that `root` replaced while other domains may
+/// read it, until its grace period has passed (then a drain releases it
+/// as it does an entry's).
+pub fn retire_replaced(root: crate::core::root::Root) {
+    let p = CallbackRoot { root: SharedRoot::new(root), closure: AtomicPtr::new(std::ptr::null_mut()), connected: Connected::default() };
+    // The epoch is read after the replacement (`core::grace`).
+    REGISTRY.retire_detached(epoch(), p);
+}
 
 
 /// The objects a closure was connected to through the library

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 use glib::ffi::gpointer;
 use glib::gobject_ffi::GValue;
 use glib::gobject_ffi::{self as gobj, GClosure};
-use crate::core::root::Root;
+use crate::core::root::{Root, SharedRoot};
 use ocaml::sys;
 
 use crate::core::invocation::Invocation;
@@ -77,7 +77,7 @@ pub(crate) unsafe fn create_raw(callback: Root, how: Marshal) -> Result<*mut GCl
     // invalidation, see `shutdown`).
     // SAFETY: domain lock held (precondition): no unlocked registry read runs.
     let inserted = unsafe {
-        REGISTRY.insert_with(|| lifecycle::is_open().then(|| CallbackRoot { root: callback, closure: AtomicPtr::new(c), connected: Default::default() }))
+        REGISTRY.insert_with(crate::core::callbacks::readers(), || lifecycle::is_open().then(|| CallbackRoot { root: SharedRoot::new(callback), closure: AtomicPtr::new(c), connected: Default::default() }))
     };
     let key = match inserted {
         Ok(key) => key,
@@ -302,7 +302,10 @@ unsafe fn read_callback(key: Key) -> Option<sys::Value> {
         // registry's writers run only under a domain lock.
         unsafe { REGISTRY.with_live_unlocked(key, read) }
     } else {
-        REGISTRY.with_live(key, read)
+        // SAFETY: domain lock held (precondition); every writer passes
+        // `callbacks::readers()`, AnyDomain while domains other than its
+        // own run; `read` only reads a root's cell.
+        unsafe { REGISTRY.with_live_fenced(key, read) }
     }?;
     // The root holds the callback (a function: its tag is not 0), or,
     // once the closure is owned, its record (`owners`, tag 0), through

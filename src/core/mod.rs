@@ -3,6 +3,7 @@
 pub mod callbacks;
 pub mod closure;
 pub mod deferred;
+pub mod grace;
 pub mod hooks;
 pub mod invocation;
 pub mod life;

@@ -6,6 +6,8 @@
 //!
 //! ```text
 //!   insert ──► Live ──invalidate──► Invalidated ──drain──► Released (removed)
+//!                                          │                    ▲
+//!                                          └─drain─► retired ───┘ (grace period)
 //! ```
 //!
 //! * [`Registry::invalidate`] is what GLib's notifiers call: it only flips the
@@ -16,14 +18,56 @@
 //! * Every transition is idempotent: invalidating twice, or a key that is
 //!   stale, does nothing.
 //!
+//! While other domains may read without the lock ([`Readers::AnyDomain`]),
+//! a drain does not take a payload out of its slot: it *retires* the slot
+//! (`core::grace`), which stays Invalidated, its payload in place, until
+//! the grace period has passed; a later drain then releases it. So a
+//! reader never needs to be waited for, but when the slots' vector grows,
+//! when too many slots are retired ([`RETIRED_LIMIT`]), and in the drains
+//! after the library's shutdown, which take everything at once.
+//!
 //! The registry is generic over the payload so that its state machine and
 //! its races can be tested without an OCaml runtime.
 
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
 
+use crate::core::grace::{Grace, ALL_READY};
 use crate::core::spare::Spare;
+use crate::core::thread::presence;
+
+/// Who may read the slots without their lock while a writer changes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readers {
+    /// Only threads of the writer's own domain, which cannot read while
+    /// the writer holds the domain lock (the only running domain: the
+    /// unlocked reads of [`Registry::with_live_unlocked`]).
+    OwnDomain,
+    /// Threads of other running domains too
+    /// ([`Registry::with_live_fenced`]): a drain retires what it takes out
+    /// (`core::grace`), and the rare writer that moves the slots waits for
+    /// them.
+    AnyDomain,
+}
+
+/// How many retired slots and detached payloads (together) make a drain
+/// release them at once, waiting for fenced readers (a `membarrier` and a
+/// spin, 4 to 9 us here) instead of for the grace period: a program whose
+/// domains run for long without a minor collection still has its roots
+/// back, 1,024 at most, at a cost under 10 ns a closure.
+pub const RETIRED_LIMIT: usize = 1024;
+
+/// When a drain releases what the grace period still keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reclaim {
+    /// Only what its grace period let go, or everything past
+    /// [`RETIRED_LIMIT`].
+    Ready,
+    /// Everything, waiting for fenced readers (the library's shutdown,
+    /// once no new entry can be made).
+    All,
+}
 
 /// A closure's identity as GLib sees it: slot index in the low 32 bits,
 /// the slot's generation in the high 32 bits. Never 0, so it fits in a
@@ -63,14 +107,17 @@ pub struct Stats {
 pub struct ClosedError;
 
 struct Slot<P> {
-    /// Written only under the write lock.
-    generation: u32,
+    /// Written only under the write lock (atomic: fenced readers read it
+    /// without the lock).
+    generation: AtomicU32,
     /// A [`State`] as `u8`: changed under the write lock, or by the
     /// compare-and-swap of [`Registry::invalidate`] (under the read lock) or
     /// [`Registry::invalidate_unlocked`].
     state: AtomicU8,
-    /// Written only under the write lock.
-    payload: Option<P>,
+    /// Written only under the write lock, and then only while no reader
+    /// can match this slot's key (a free slot being reused, or with fenced
+    /// readers excluded): fenced readers read it without the lock.
+    payload: UnsafeCell<Option<P>>,
 }
 
 const LIVE: u8 = 0;
@@ -107,6 +154,16 @@ struct Queue {
     invalidated: usize,
 }
 
+/// A writer's exclusion of fenced readers; its drop lets them in again
+/// (Release: its change happens before their reads).
+struct Excluded<'a>(&'a AtomicBool);
+
+impl Drop for Excluded<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
 /// A table of entries keyed by [`Key`]; see the module documentation.
 ///
 /// Locking: `lock` guards `slots` (readers: [`with_live`](Self::with_live),
@@ -119,10 +176,24 @@ struct Queue {
 /// of the two writers holding a domain lock (their precondition).
 pub struct Registry<P> {
     lock: RwLock<()>,
+    /// A writer is changing the slots for [`Readers::AnyDomain`]: fenced
+    /// readers take the lock instead (see [`Registry::with_live_fenced`]).
+    writing: AtomicBool,
     slots: UnsafeCell<Slots<P>>,
     queue: Mutex<Queue>,
     /// Length of the queue, readable without the lock (the safe-point check).
     queued: AtomicUsize,
+    /// The slots' buffer and how many of its slots are initialised, as
+    /// fenced readers see them: published under the write lock, the base
+    /// changing only with fenced readers excluded (the vector grows).
+    base: AtomicPtr<Slot<P>>,
+    published: AtomicUsize,
+    /// Slots drained while other domains may read them: Invalidated, their
+    /// payloads in place, until their grace period has passed.
+    retired: Grace<Key>,
+    /// Payloads' parts taken out of live slots while other domains may read
+    /// them ([`retire_detached`](Self::retire_detached)), until the same.
+    detached: Grace<P>,
     /// The buffers [`drain_with`](Self::drain_with) uses, kept between bursts.
     out: Spare<P>,
     keys: Spare<Key>,
@@ -163,9 +234,14 @@ impl<P> Registry<P> {
     pub const fn new() -> Self {
         Registry {
             lock: RwLock::new(()),
+            writing: AtomicBool::new(false),
+            base: AtomicPtr::new(std::ptr::null_mut()),
+            published: AtomicUsize::new(0),
             slots: UnsafeCell::new(Slots { slots: Vec::new(), free: Vec::new(), created: 0, released: 0 }),
             queue: Mutex::new(Queue { keys: Vec::new(), invalidated: 0 }),
             queued: AtomicUsize::new(0),
+            retired: Grace::new(),
+            detached: Grace::new(),
             out: Spare::new(),
             keys: Spare::new(),
         }
@@ -196,6 +272,19 @@ impl<P> Registry<P> {
         self.lock.write().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Keeps fenced readers out while a writer (holding the write lock)
+    /// changes the slots, for [`Readers::AnyDomain`]: the writer's flag,
+    /// then a wait for the readers already inside their window. Dropped
+    /// before the write lock.
+    fn exclude(&self, readers: Readers) -> Option<Excluded<'_>> {
+        if readers == Readers::OwnDomain {
+            return None;
+        }
+        self.writing.store(true, Ordering::SeqCst);
+        presence::wait_for_readers();
+        Some(Excluded(&self.writing))
+    }
+
     fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -213,20 +302,29 @@ impl<P> Registry<P> {
     /// # Safety
     /// No [`with_live_unlocked`](Self::with_live_unlocked) runs meanwhile
     /// (in the library: the caller holds a domain lock).
-    pub unsafe fn insert_with(&self, make: impl FnOnce() -> Option<P>) -> Result<Key, ClosedError> {
+    pub unsafe fn insert_with(&self, readers: Readers, make: impl FnOnce() -> Option<P>) -> Result<Key, ClosedError> {
         let _w = self.write_lock();
         // SAFETY: write lock held, and no unlocked reader (precondition).
         let s = unsafe { &mut *self.slots.get() };
-        let payload = Some(make().ok_or(ClosedError)?);
+        let payload = make().ok_or(ClosedError)?;
+        // Fenced readers are excluded only when the vector moves (it grows:
+        // a logarithmic number of times). Reusing a free slot needs no
+        // exclusion: no live key names it (its generation moved on when it
+        // was drained), so no reader reads its payload; a new slot past the
+        // published length is read by nobody until it is published.
         let key = if let Some(index) = s.free.pop() {
-            let slot = &mut s.slots[index as usize];
-            slot.payload = payload;
+            let slot = &s.slots[index as usize];
+            // SAFETY: write lock held; no reader reads this payload (above).
+            unsafe { *slot.payload.get() = Some(payload) };
             slot.state.store(LIVE, Ordering::Release);
-            join(index as usize, slot.generation)
+            join(index as usize, slot.generation.load(Ordering::Relaxed))
         } else {
             let index = s.slots.len();
             assert!(index < u32::MAX as usize, "registry full");
-            s.slots.push(Slot { generation: 0, state: AtomicU8::new(LIVE), payload });
+            let _x = (s.slots.len() == s.slots.capacity()).then(|| self.exclude(readers));
+            s.slots.push(Slot { generation: AtomicU32::new(0), state: AtomicU8::new(LIVE), payload: UnsafeCell::new(Some(payload)) });
+            self.base.store(s.slots.as_mut_ptr(), Ordering::Release);
+            self.published.store(s.slots.len(), Ordering::Release);
             join(index, 0)
         };
         s.created += 1;
@@ -236,8 +334,8 @@ impl<P> Registry<P> {
     /// [`insert_with`](Self::insert_with) for a payload already made.
     #[cfg(test)]
     pub fn insert(&self, payload: P) -> Result<Key, ClosedError> {
-        // SAFETY: the tests make no unlocked read meanwhile.
-        unsafe { self.insert_with(|| Some(payload)) }
+        // SAFETY: the tests' unlocked reads are fenced ones.
+        unsafe { self.insert_with(Readers::AnyDomain, || Some(payload)) }
     }
 
     /// Runs `f` on the payload of a live entry, under the registry's read
@@ -262,33 +360,84 @@ impl<P> Registry<P> {
         Self::live_in(unsafe { self.shared() }, key, f)
     }
 
-    /// Runs `f` on the payload of a live entry, mutably, under the write
-    /// lock (`f` must be short, must not call back into the registry, and
-    /// must not allocate in the OCaml heap).
+    /// Keeps `p`, a part of a live entry's payload that was just replaced
+    /// while other domains may read it (in the library: the callback's
+    /// root, when a closure gets its first owner), until its grace period
+    /// has passed; a later drain then hands it to its `release` as it does
+    /// a drained payload. `epoch` is read after the replacement.
+    pub fn retire_detached(&self, epoch: u64, p: P) {
+        self.detached.retire(epoch, p);
+    }
+
+    /// [`with_live`](Self::with_live) without the lock, for a thread of
+    /// one of several running domains (the marshaller's path then). No
+    /// atomic read-modify-write on the path: the registry's read lock cost
+    /// about 10 ns a call (bench/analysis.md).
+    ///
+    /// Two things keep what it reads in place. A drain does not take a
+    /// payload out but retires its slot until a grace period has passed
+    /// (`core::grace`: two minor collections, each of which stops every
+    /// domain at a poll point, which this read has none of). The rare
+    /// writer that moves the slots (the vector grows) or releases retired
+    /// slots early sets its flag and waits for readers
+    /// (`presence::wait_for_readers`, whose `membarrier` makes the pair a
+    /// Dekker one, as for the exit): the thread marks itself reading
+    /// (`presence::begin_read`, a plain store and a compiler fence) and
+    /// takes the lock instead when it finds a writer's flag.
     ///
     /// # Safety
-    /// As [`insert_with`](Self::insert_with): no unlocked read meanwhile
-    /// (the caller holds a domain lock).
-    pub unsafe fn with_live_mut<R>(&self, key: Key, f: impl FnOnce(&mut P) -> R) -> Option<R> {
-        let _w = self.write_lock();
-        // SAFETY: write lock held, and no unlocked reader (precondition).
-        let s = unsafe { &mut *self.slots.get() };
+    /// The caller holds a domain lock, and every writer that may run
+    /// meanwhile passes [`Readers::AnyDomain`] (in the library: a writer
+    /// whose domain is not alone). `f` is short: it allocates nothing in
+    /// the OCaml heap, takes no lock, runs no OCaml code and calls nothing
+    /// of the runtime that may poll (the grace period counts on it).
+    #[inline(always)]
+    pub unsafe fn with_live_fenced<R>(&self, key: Key, f: impl FnOnce(&P) -> R) -> Option<R> {
+        if !presence::begin_read() {
+            return self.with_live(key, f);
+        }
+        if self.writing.load(Ordering::Acquire) {
+            presence::end_read();
+            return self.with_live(key, f);
+        }
+        // No writer moves the slots or changes a payload a live key names
+        // until `end_read`: one that starts after the check above waits for
+        // this thread's mark (the Dekker pair), and one that finished
+        // released its flag (Release) after its change, which the Acquire
+        // load above sees. Only the buffer's base and the published length
+        // are read (never the vector, which an insert may be pushing to).
         let (index, generation) = split(key);
-        let slot = s.slots.get_mut(index)?;
-        if slot.generation != generation || slot.state.load(Ordering::Acquire) != LIVE {
+        let r = if index < self.published.load(Ordering::Acquire) {
+            // SAFETY: `index` is below the published length of the buffer
+            // at `base`, which does not move meanwhile (above).
+            let slot = unsafe { &*self.base.load(Ordering::Acquire).add(index) };
+            Self::live_slot(slot, generation, f)
+        } else {
+            None
+        };
+        presence::end_read();
+        r
+    }
+
+    /// `f` on the payload of `slot` if it is live at `generation`.
+    #[inline(always)]
+    fn live_slot<R>(slot: &Slot<P>, generation: u32, f: impl FnOnce(&P) -> R) -> Option<R> {
+        if slot.generation.load(Ordering::Relaxed) != generation || slot.state.load(Ordering::Acquire) != LIVE {
             return None;
         }
-        slot.payload.as_mut().map(f)
+        // SAFETY: a live slot's payload is taken out only under the write
+        // lock, and then only when no reader can be reading it: its domain
+        // alone, a grace period passed, or fenced readers excluded
+        // (`drain_with`); a free slot's is written only while no live key
+        // names it (`insert_with`).
+        unsafe { (*slot.payload.get()).as_ref() }.map(f)
     }
 
     #[inline(always)]
     fn live_in<R>(s: &Slots<P>, key: Key, f: impl FnOnce(&P) -> R) -> Option<R> {
         let (index, generation) = split(key);
         let slot = s.slots.get(index)?;
-        if slot.generation != generation || slot.state.load(Ordering::Acquire) != LIVE {
-            return None;
-        }
-        slot.payload.as_ref().map(f)
+        Self::live_slot(slot, generation, f)
     }
 
     /// The state of `key`'s entry; `Released` for a stale key.
@@ -297,7 +446,7 @@ impl<P> Registry<P> {
         let (index, generation) = split(key);
         let g = self.read_lock();
         match self.read(&g).slots.get(index) {
-            Some(slot) if slot.generation == generation => state_of(slot.state.load(Ordering::Acquire)),
+            Some(slot) if slot.generation.load(Ordering::Relaxed) == generation => state_of(slot.state.load(Ordering::Acquire)),
             _ => State::Released,
         }
     }
@@ -329,7 +478,7 @@ impl<P> Registry<P> {
         match s.slots.get(index) {
             Some(slot)
                 // SeqCst: shutdown's scan relies on it (`shutdown::before_free`).
-                if slot.generation == generation
+                if slot.generation.load(Ordering::Relaxed) == generation
                     && slot.state.compare_exchange(LIVE, INVALIDATED, Ordering::SeqCst, Ordering::Acquire).is_ok() => {}
             _ => return false,
         }
@@ -340,32 +489,54 @@ impl<P> Registry<P> {
         true
     }
 
-    /// Whether some payload waits for [`drain_with`](Self::drain_with) (one atomic load).
-    pub fn has_queued(&self) -> bool {
-        self.queued.load(Ordering::Acquire) > 0
+    /// Whether a [`drain_with`](Self::drain_with) now would release
+    /// something: a key is queued (one atomic load), or something retired
+    /// is ready at the epoch `epoch()` returns (called only when something
+    /// is retired).
+    #[inline(always)]
+    pub fn has_work(&self, epoch: impl FnOnce() -> u64) -> bool {
+        if self.queued.load(Ordering::Acquire) > 0 {
+            return true;
+        }
+        let at = self.retired.ready_at().min(self.detached.ready_at());
+        at != u64::MAX && at <= epoch()
     }
 
-    /// Takes every queued entry out: Invalidated → Released, the slot freed
-    /// for reuse with a new generation. Returns the payloads for the caller
-    /// to drop at a safe point (the registry's locks are not held then).
+    /// Whether some key waits for [`drain_with`](Self::drain_with), or
+    /// something retired waits for its grace period (tests).
+    #[cfg(test)]
+    pub fn has_queued(&self) -> bool {
+        self.queued.load(Ordering::Acquire) > 0 || !self.retired.is_empty() || !self.detached.is_empty()
+    }
+
+    /// Takes every queued entry out, and everything retired, as a drain
+    /// with no other domain reading (tests). Returns the payloads.
     #[cfg(test)]
     pub fn drain(&self) -> Vec<P> {
         let mut out = Vec::new();
-        // SAFETY: the tests make no unlocked read meanwhile.
-        unsafe { self.drain_with(|p| out.push(p)) };
+        // SAFETY: the tests' unlocked reads are fenced ones.
+        unsafe { self.drain_with(Readers::AnyDomain, || 0, Reclaim::All, |p| out.push(p)) };
         out
     }
 
-    /// Takes every queued entry out (Invalidated → Released, the slot freed
-    /// for reuse with a new generation), and hands each payload to
-    /// `release` once the registry's locks are released; returns how many.
+    /// Takes every queued entry out, and hands each payload to `release`
+    /// once the registry's locks are released; returns how many payloads.
     /// Its buffers are kept for the next burst (see `spare`), so a drain in
     /// steady state allocates nothing.
     ///
+    /// With [`Readers::OwnDomain`], a drained entry is released at once
+    /// (Invalidated → Released, the slot freed for reuse with a new
+    /// generation), and so is everything retired by earlier drains. With
+    /// [`Readers::AnyDomain`], it is retired (module documentation), and
+    /// what the grace period lets go at the epoch `epoch()` returns (read
+    /// after the queue is taken) is released; everything is, after a wait
+    /// for fenced readers, with [`Reclaim::All`] or once more than
+    /// [`RETIRED_LIMIT`] are retired.
+    ///
     /// # Safety
     /// As [`insert_with`](Self::insert_with): no unlocked read meanwhile.
-    pub unsafe fn drain_with(&self, mut release: impl FnMut(P)) -> usize {
-        if !self.has_queued() {
+    pub unsafe fn drain_with(&self, readers: Readers, epoch: impl Fn() -> u64, how: Reclaim, mut release: impl FnMut(P)) -> usize {
+        if how == Reclaim::Ready && !self.has_work(|| if readers == Readers::OwnDomain { ALL_READY } else { epoch() }) {
             return 0;
         }
         let mut out = self.out.take();
@@ -373,7 +544,7 @@ impl<P> Registry<P> {
         {
             let _w = self.write_lock();
             // SAFETY: write lock held, and no unlocked reader (precondition).
-            let Slots { slots, free, released: released_total, .. } = unsafe { &mut *self.slots.get() };
+            let s = unsafe { &mut *self.slots.get() };
             {
                 let mut q = self.queue();
                 std::mem::swap(&mut q.keys, &mut keys);
@@ -381,25 +552,32 @@ impl<P> Registry<P> {
             }
             out.reserve(keys.len());
             let mut released = 0;
+            // Read after the queue was taken: after every invalidation of
+            // the keys retired below (`core::grace`).
+            let now = if readers == Readers::OwnDomain { ALL_READY } else { epoch() };
             for key in keys.drain(..) {
                 let (index, generation) = split(key);
-                let slot = &mut slots[index];
-                if slot.generation != generation || slot.state.load(Ordering::Acquire) != INVALIDATED {
+                let slot = &s.slots[index];
+                if slot.generation.load(Ordering::Relaxed) != generation || slot.state.load(Ordering::Acquire) != INVALIDATED {
                     continue;
                 }
-                slot.state.store(RELEASED, Ordering::Release);
-                if let Some(p) = slot.payload.take() {
-                    out.push(p);
-                }
-                released += 1;
-                // A slot whose generation would wrap is retired, never reused:
-                // a stale key of its first life must not match a later one.
-                if slot.generation < MAX_GENERATION {
-                    slot.generation += 1;
-                    free.push(index as u32);
+                if readers == Readers::OwnDomain {
+                    released += Self::release_slot(s, index, &mut out);
+                } else {
+                    // Stays Invalidated, its payload in place: a fenced
+                    // reader that found it live may be reading it still.
+                    self.retired.retire(now, key);
                 }
             }
-            *released_total += released;
+            if !self.retired.is_empty() || !self.detached.is_empty() {
+                let early = readers == Readers::AnyDomain
+                    && (how == Reclaim::All || self.retired.len() + self.detached.len() > RETIRED_LIMIT);
+                // Early: every reader that may still read them is waited for.
+                let (_x, upto) = if early { (self.exclude(readers), ALL_READY) } else { (None, now) };
+                self.retired.take_ready(upto, |key| released += Self::release_slot(s, split(key).0, &mut out));
+                self.detached.take_ready(upto, |p| out.push(p));
+            }
+            s.released += released;
         }
         self.keys.keep(keys);
         let n = out.len();
@@ -408,6 +586,27 @@ impl<P> Registry<P> {
         }
         self.out.keep(out);
         n
+    }
+
+    /// Invalidated → Released for slot `index`: its payload into `out`, the
+    /// slot freed for reuse with a new generation. Returns 1 (released).
+    /// Only a writer that no reader can race: no reader of this slot's key
+    /// is in its window (own domain alone, grace period passed, or readers
+    /// excluded).
+    fn release_slot(s: &mut Slots<P>, index: usize, out: &mut Vec<P>) -> usize {
+        let slot = &mut s.slots[index];
+        slot.state.store(RELEASED, Ordering::Release);
+        if let Some(p) = slot.payload.get_mut().take() {
+            out.push(p);
+        }
+        // A slot whose generation would wrap is retired, never reused:
+        // a stale key of its first life must not match a later one.
+        let g = slot.generation.load(Ordering::Relaxed);
+        if g < MAX_GENERATION {
+            slot.generation.store(g + 1, Ordering::Relaxed);
+            s.free.push(index as u32);
+        }
+        1
     }
 
     /// Runs `f` on the payload of every live entry, under the read lock. An
@@ -419,7 +618,8 @@ impl<P> Registry<P> {
     pub fn for_each_live(&self, mut f: impl FnMut(&P)) {
         let g = self.read_lock();
         for slot in self.read(&g).slots.iter().filter(|slot| slot.state.load(Ordering::SeqCst) == LIVE) {
-            if let Some(p) = &slot.payload {
+            // SAFETY: read lock held: no writer changes a payload.
+            if let Some(p) = unsafe { &*slot.payload.get() } {
                 f(p);
             }
         }
@@ -435,7 +635,7 @@ impl<P> Registry<P> {
                 .iter()
                 .enumerate()
                 .filter(|(_, slot)| slot.state.load(Ordering::Acquire) == LIVE)
-                .map(|(i, slot)| join(i, slot.generation))
+                .map(|(i, slot)| join(i, slot.generation.load(Ordering::Relaxed)))
                 .collect()
         };
         keys.into_iter().filter(|&k| self.invalidate(k)).collect()
@@ -462,7 +662,7 @@ impl<P> Registry<P> {
     fn set_generation(&self, index: usize, generation: u32) {
         let _w = self.write_lock();
         // SAFETY: write lock held; the tests make no unlocked read.
-        unsafe { (&mut (*self.slots.get()).slots)[index].generation = generation };
+        unsafe { (&mut (*self.slots.get()).slots)[index].generation.store(generation, Ordering::Relaxed) };
     }
 }
 
@@ -522,7 +722,7 @@ mod tests {
         r.invalidate(keys[3]);
         assert_eq!(r.invalidate_all().len(), 9);
         // SAFETY: no unlocked read in this test.
-        let refused = unsafe { r.insert_with(|| None::<Counted>) };
+        let refused = unsafe { r.insert_with(Readers::AnyDomain, || None::<Counted>) };
         assert_eq!(refused.err(), Some(ClosedError), "make refused: no entry");
         drop(r.drain());
         assert_eq!(drops.load(Ordering::SeqCst), 10, "10 drained");
@@ -656,4 +856,163 @@ mod tests {
         // How many reads found their entry still live depends on timing.
         let _ = seen;
     }
+
+    /// A payload whose value is checked by readers and poisoned on drop:
+    /// a reader that saw a dropped (or freed and reused) payload would
+    /// read the poison or garbage.
+    struct Checked(Box<u64>);
+    impl Drop for Checked {
+        fn drop(&mut self) {
+            *self.0 = 0xdead_dead_dead_dead;
+        }
+    }
+
+    /// The marshaller's path with several domains: threads reading without
+    /// the lock (`with_live_fenced`) while others insert (growing the
+    /// slots' vector, which moves it), invalidate and drain (dropping the
+    /// payloads), each writer for `Readers::AnyDomain`. Every payload read
+    /// is the one its key was made with.
+    #[test]
+    fn fenced_reads_race_with_inserts_and_drains() {
+        const READERS: usize = 3;
+        const ROUNDS: usize = 300;
+        let r = Arc::new(Registry::<Checked>::new());
+        let keys = Arc::new(std::sync::RwLock::new(Vec::<(Key, u64)>::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let reads = Arc::new(AtomicUsize::new(0));
+        let readers: Vec<_> = (0..READERS)
+            .map(|_| {
+                let (r, keys, stop, reads) = (r.clone(), keys.clone(), stop.clone(), reads.clone());
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        let snapshot: Vec<(Key, u64)> = keys.read().unwrap().clone();
+                        for (k, want) in snapshot {
+                            // SAFETY: every writer below passes AnyDomain;
+                            // the closure only reads.
+                            if let Some(v) = unsafe { r.with_live_fenced(k, |p| *p.0) } {
+                                assert_eq!(v, want, "a live key answers with its own payload");
+                                reads.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut next = 1u64;
+        for round in 0..ROUNDS {
+            let mut made = Vec::new();
+            for _ in 0..200 + round {
+                let v = next * 7919;
+                next += 1;
+                made.push((r.insert(Checked(Box::new(v))).unwrap(), v));
+            }
+            *keys.write().unwrap() = made.clone();
+            for (k, _) in made.iter().step_by(2) {
+                r.invalidate(*k);
+            }
+            drop(r.drain()); // poisoned and freed here, readers running
+            if round % 3 == 0 {
+                for (k, _) in made.iter() {
+                    r.invalidate(*k);
+                }
+                drop(r.drain());
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        for t in readers {
+            t.join().unwrap();
+        }
+        assert!(reads.load(Ordering::Relaxed) > 0, "the readers read live entries");
+    }
+
+    /// The marshaller's path with several domains, as the library runs it:
+    /// threads reading without the lock (`with_live_fenced`) while another
+    /// inserts, invalidates and drains with `Reclaim::Ready`, so that what
+    /// it drains is retired and released only after the grace period. The
+    /// epoch is a stand-in for the runtime's minor collections: a
+    /// "collection" first counts itself (as the runtime's leader setup
+    /// does), then waits until every reader has passed a poll point, which
+    /// readers have only between two reads. Payloads are poisoned when
+    /// released: every payload read is the one its key was made with.
+    #[test]
+    fn fenced_reads_race_with_retiring_drains() {
+        use std::sync::atomic::AtomicU64;
+        const READERS: usize = 3;
+        const ROUNDS: usize = 400;
+        let r = Arc::new(Registry::<Checked>::new());
+        let keys = Arc::new(std::sync::RwLock::new(Vec::<(Key, u64)>::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let polls: Arc<Vec<AtomicU64>> = Arc::new((0..READERS).map(|_| AtomicU64::new(0)).collect());
+        let epoch = Arc::new(AtomicU64::new(0));
+        let readers: Vec<_> = (0..READERS)
+            .map(|i| {
+                let (r, keys, stop, polls) = (r.clone(), keys.clone(), stop.clone(), polls.clone());
+                std::thread::spawn(move || {
+                    // A reader that panics stops the "collections" waiting.
+                    struct Gone<'a>(&'a AtomicU64);
+                    impl Drop for Gone<'_> {
+                        fn drop(&mut self) {
+                            self.0.store(u64::MAX, Ordering::SeqCst);
+                        }
+                    }
+                    let _gone = Gone(&polls[i]);
+                    let mut reads = 0usize;
+                    while !stop.load(Ordering::Relaxed) {
+                        let snapshot: Vec<(Key, u64)> = keys.read().unwrap().clone();
+                        for (k, want) in snapshot {
+                            // SAFETY: every writer below passes AnyDomain;
+                            // the closure only reads.
+                            if let Some(v) = unsafe { r.with_live_fenced(k, |p| *p.0) } {
+                                assert_eq!(v, want, "a live key answers with its own payload");
+                                reads += 1;
+                            }
+                            polls[i].fetch_add(1, Ordering::SeqCst); // a poll point
+                        }
+                        polls[i].fetch_add(1, Ordering::SeqCst);
+                    }
+                    reads
+                })
+            })
+            .collect();
+        let collect = || {
+            epoch.fetch_add(1, Ordering::SeqCst);
+            let seen: Vec<u64> = polls.iter().map(|p| p.load(Ordering::SeqCst)).collect();
+            for (p, s) in polls.iter().zip(seen) {
+                while p.load(Ordering::SeqCst) == s && s != u64::MAX {
+                    std::thread::yield_now();
+                }
+            }
+        };
+        let mut next = 1u64;
+        let mut released = 0;
+        for round in 0..ROUNDS {
+            let mut made = Vec::new();
+            for _ in 0..100 + round % 50 {
+                let v = next * 7919;
+                next += 1;
+                made.push((r.insert(Checked(Box::new(v))).unwrap(), v));
+            }
+            let mut all = keys.read().unwrap().clone();
+            all.extend(made.iter().copied());
+            for (k, _) in all.iter().skip(round % 2).step_by(2) {
+                r.invalidate(*k);
+            }
+            // SAFETY: every unlocked read is a fenced one.
+            released += unsafe { r.drain_with(Readers::AnyDomain, || epoch.load(Ordering::SeqCst), Reclaim::Ready, drop) };
+            all.retain(|&(k, _)| r.state(k) == State::Live);
+            all.truncate(2_000);
+            *keys.write().unwrap() = all;
+            if round % 3 == 0 {
+                collect();
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        let reads: usize = readers.into_iter().map(|t| t.join().unwrap()).sum();
+        assert!(reads > 0, "the readers read live entries");
+        assert!(released > 0, "drains released retired entries after their grace period");
+        drop(r.drain());
+        let s = r.stats();
+        assert_eq!(s.pending_release, 0);
+    }
+
 }

@@ -32,6 +32,7 @@
 //! `GclosureCaml` box) is removed at the next safe point instead.
 
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 use ocaml::sys::{self, Value};
 
@@ -136,6 +137,107 @@ impl Root {
             unsafe { sys::caml_modify_generational_global_root(cell, v) };
             true
         }
+    }
+}
+
+impl Root {
+    /// The tagged word, leaving the root alive (see [`Root::from_raw`]).
+    fn into_raw(self) -> *mut Value {
+        let p = self.0.as_ptr();
+        std::mem::forget(self);
+        p
+    }
+
+    /// The root whose word [`Root::into_raw`] gave.
+    ///
+    /// # Safety
+    /// `p` came from `into_raw`, and is turned back into a root once.
+    unsafe fn from_raw(p: *mut Value) -> Root {
+        // SAFETY: `into_raw` gave a non-null word (precondition).
+        Root(unsafe { NonNull::new_unchecked(p) })
+    }
+}
+
+/// A closure's root as the registry keeps it: one that other domains may
+/// read without a lock while the main domain makes it hold another value
+/// (a closure's first owner: `owners::add_owner`). The word is swapped,
+/// never written in place, when another domain may read it
+/// ([`SharedRoot::replace`]), and the root it held is kept until no reader
+/// can hold its address (the registry's grace period).
+pub struct SharedRoot(AtomicPtr<Value>);
+
+// SAFETY: as for `Root`: the cell is read only under a domain lock, the
+// word is swapped atomically, and a root may be dropped from any thread.
+unsafe impl Send for SharedRoot {}
+// SAFETY: as above.
+unsafe impl Sync for SharedRoot {}
+
+impl SharedRoot {
+    /// Shares `r`.
+    pub fn new(r: Root) -> SharedRoot {
+        SharedRoot(AtomicPtr::new(r.into_raw()))
+    }
+
+    /// The rooted value.
+    ///
+    /// # Safety
+    /// The calling thread holds a domain lock (as for [`Root::get`]), and
+    /// the root the word names is not deleted meanwhile (a root replaced
+    /// while the caller may read it is retired, not deleted).
+    #[inline(always)]
+    pub unsafe fn get(&self) -> Value {
+        let p = self.0.load(Ordering::Acquire);
+        // SAFETY: a live root's word (precondition); its cell is valid.
+        unsafe { *((p as usize & !GLOBAL) as *const Value) }
+    }
+
+    /// Makes the root hold `v` in place (boxroot's `modify`, which may move
+    /// the cell); false when boxroot cannot allocate.
+    ///
+    /// # Safety
+    /// The calling thread holds a domain lock, `v` is a valid value, and
+    /// no other thread may read this root meanwhile (its domain is the only
+    /// one running).
+    pub unsafe fn modify(&self, v: Value) -> bool {
+        // SAFETY: the word is a live root's (ours); no other reader
+        // (precondition) while it is taken out and put back.
+        let mut r = unsafe { Root::from_raw(self.0.load(Ordering::Relaxed)) };
+        // SAFETY: forwarded precondition.
+        let ok = unsafe { r.modify(v) };
+        self.0.store(r.into_raw(), Ordering::Release);
+        ok
+    }
+
+    /// Makes the root hold `v` through a new root, returning the old one,
+    /// which a reader on another domain may still be reading: the caller
+    /// keeps it until no reader can (the registry's `retire_detached`).
+    /// `None` (nothing changed) when boxroot cannot allocate.
+    ///
+    /// # Safety
+    /// The calling thread holds a domain lock; `v` is a valid value; no
+    /// other thread replaces or modifies this root meanwhile.
+    pub unsafe fn replace(&self, v: Value) -> Option<Root> {
+        // SAFETY: forwarded precondition.
+        let new = unsafe { Root::new(v) }?;
+        let old = self.0.swap(new.into_raw(), Ordering::AcqRel);
+        // SAFETY: the word was a live root's, now out of `self`: turned
+        // back into a root once, here.
+        Some(unsafe { Root::from_raw(old) })
+    }
+
+    /// The root, no longer shared.
+    pub fn into_root(self) -> Root {
+        let p = self.0.load(Ordering::Relaxed);
+        std::mem::forget(self);
+        // SAFETY: the word is a live root's, taken out of `self` once.
+        unsafe { Root::from_raw(p) }
+    }
+}
+
+impl Drop for SharedRoot {
+    fn drop(&mut self) {
+        // SAFETY: the word is a live root's, dropped once with `self`.
+        drop(unsafe { Root::from_raw(*self.0.get_mut()) });
     }
 }
 

@@ -11,7 +11,7 @@
 //! references only, because dropping an object's last reference can run
 //! OCaml code.
 
-use crate::core::callbacks::REGISTRY;
+use crate::core::callbacks;
 use crate::core::deferred;
 use crate::core::hooks;
 use crate::core::token::Domain;
@@ -22,12 +22,11 @@ use crate::core::token::Domain;
 /// "destroy") for the next full [`safe_point`].
 #[inline(always)]
 pub fn at_entry(d: Domain<'_>) {
-    if REGISTRY.has_queued() || deferred::has_queued_no_ocaml() {
+    if callbacks::has_work() || deferred::has_queued_no_ocaml() {
         deferred::release_no_ocaml(d);
-        // SAFETY: domain lock held (the token): no unlocked registry read
-        // runs. Each root is deleted with the domain lock held (its slots
-        // in its owners' tables freed first: `owners::release_root`).
-        unsafe { REGISTRY.drain_with(|p| hooks::owners_release_root(d, p)) };
+        // Each root is deleted with the domain lock held (its slots in its
+        // owners' tables freed first: `owners::release_root`).
+        callbacks::drain(d, |p| hooks::owners_release_root(d, p));
     }
 }
 
@@ -38,7 +37,7 @@ pub fn at_entry(d: Domain<'_>) {
 #[inline(always)]
 pub fn safe_point(d: Domain<'_>) {
     hooks::owners_maintain(d);
-    if REGISTRY.has_queued() || deferred::has_queued() || hooks::windows_queued() {
+    if callbacks::has_work() || deferred::has_queued() || hooks::windows_queued() {
         flush(d);
     }
 }
@@ -53,11 +52,10 @@ pub fn flush(d: Domain<'_>) {
         // (Those queued for another thread's safe point stay queued.)
         let windows = hooks::windows_dispose(d);
         let refs = deferred::release_all(d);
-        // SAFETY: as in `at_entry`.
-        let n = unsafe { REGISTRY.drain_with(|p| hooks::owners_release_root(d, p)) };
+        let n = callbacks::drain(d, |p| hooks::owners_release_root(d, p));
         // Ownership moves the releases above queued (main domain only).
         let moved = hooks::owners_maintain(d);
-        if windows == 0 && refs == 0 && n == 0 && moved == 0 && !REGISTRY.has_queued() && !deferred::has_queued() {
+        if windows == 0 && refs == 0 && n == 0 && moved == 0 && !callbacks::has_work() && !deferred::has_queued() {
             break;
         }
     }

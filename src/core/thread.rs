@@ -27,6 +27,7 @@ use std::cell::{Cell, RefCell};
 use std::sync::atomic::{compiler_fence, fence, AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 
+#[cfg(not(test))]
 use crate::core::life::{self, Life};
 
 /// One thread's state (module documentation).
@@ -83,6 +84,7 @@ pub unsafe fn set_host() {
     with(|s| s.host.set(true));
 }
 
+#[cfg(not(test))]
 extern "C" {
     fn gclosure_shim_thread_unregister() -> std::ffi::c_int;
 }
@@ -105,6 +107,9 @@ impl Drop for End {
         // After an explicit shutdown (Closed) the runtime goes on: the
         // thread's descriptor and stack are given back as when Open. Only
         // during the exit is the runtime left alone.
+        // (The crate's unit tests link no OCaml runtime and register no
+        // thread with it.)
+        #[cfg(not(test))]
         if self.unregister && life::life() != Life::Exiting {
             // SAFETY: this thread was registered by `lock::acquire` and does
             // not hold the lock (every `Acquired` has been dropped by now).
@@ -138,6 +143,9 @@ pub mod presence {
     pub const INSIDE: u8 = 1;
     /// The thread runs an OCaml callback the library invoked.
     pub const IN_CALLBACK: u8 = 2;
+    /// The thread reads the registry without its lock
+    /// (`Registry::with_live_fenced`): a writer waits for it.
+    pub const READING: u8 = 4;
 
     /// Every thread's state, while the thread lives.
     pub(super) static THREADS: Mutex<Vec<Arc<AtomicU8>>> = Mutex::new(Vec::new());
@@ -233,6 +241,50 @@ pub mod presence {
                 compiler_fence(Ordering::SeqCst);
             } else {
                 fence(Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// Marks the calling thread as reading (the reader's side of the
+    /// registry's pair, as entering is the entry's side of the exit's):
+    /// a plain store, then a compiler fence when `membarrier` pays the
+    /// rest, a full fence otherwise. False when the thread cannot be
+    /// tracked (its thread-locals are gone): it must not read then.
+    #[inline(always)]
+    pub fn begin_read() -> bool {
+        let Some(p) = cell() else { return false };
+        // SAFETY: as in `set_state`; only this thread writes its cell.
+        unsafe { (*p).store((*p).load(Ordering::Relaxed) | READING, Ordering::Relaxed) };
+        if ASYMMETRIC.load(Ordering::Relaxed) {
+            compiler_fence(Ordering::SeqCst);
+        } else {
+            fence(Ordering::SeqCst);
+        }
+        true
+    }
+
+    /// Ends [`begin_read`]: the reads before it happen before a writer's
+    /// change that waited for it.
+    #[inline(always)]
+    pub fn end_read() {
+        let Some(p) = cell() else { return };
+        // SAFETY: as in `set_state`.
+        unsafe { (*p).store((*p).load(Ordering::Relaxed) & !READING, Ordering::Release) };
+    }
+
+    /// The writer's side: after its flag is set, waits until no other
+    /// thread is between [`begin_read`] and [`end_read`] (a reader's
+    /// window is a few loads: no allocation, no lock, no OCaml code).
+    pub fn wait_for_readers() {
+        barrier();
+        let me = mine();
+        let mut spins = 0u32;
+        while others(READING, me) > 0 {
+            spins += 1;
+            if spins < 64 {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
             }
         }
     }

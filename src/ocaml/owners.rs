@@ -300,10 +300,28 @@ unsafe fn add_owner(key: crate::core::registry::Key, obj: *mut GObject) -> bool 
         // the marshaller tells them apart), the callback in its field 0.
         // SAFETY: domain lock held; `v` valid, rooted by the C side.
         let r = unsafe { gclosure_record_new(v) };
-        // SAFETY: domain lock held, so no unlocked registry read runs; the
-        // root's modification allocates outside the OCaml heap only; `r`
-        // was made with no allocation since.
-        let set = unsafe { REGISTRY.with_live_mut(key, |cb| cb.root.modify(r)) };
+        // Alone, the root is modified in place. Otherwise a marshaller on
+        // another domain may be reading it without the registry's lock: a
+        // new root takes its place, and the old one is retired until no
+        // reader can hold it (`core::grace`).
+        let set = if crate::core::lock::domain_alone() {
+            // SAFETY: domain lock held and this domain the only one, so no
+            // other thread reads the root; only this (main) domain changes
+            // roots; the modification allocates outside the OCaml heap only;
+            // `r` was made with no allocation since.
+            REGISTRY.with_live(key, |cb| unsafe { cb.root.modify(r) })
+        } else {
+            // SAFETY: domain lock held; only this (main) domain replaces
+            // roots; boxroot allocates outside the OCaml heap only; `r` was
+            // made with no allocation since.
+            REGISTRY.with_live(key, |cb| unsafe { cb.root.replace(r) }).map(|old| match old {
+                Some(old) => {
+                    crate::core::callbacks::retire_replaced(old);
+                    true
+                }
+                None => false,
+            })
+        };
         if set != Some(true) {
             return false;
         }
@@ -507,7 +525,7 @@ pub(crate) unsafe fn release_root(p: CallbackRoot) {
         return;
     }
     let CallbackRoot { root, .. } = p;
-    with_table(|t| t.releases.push(root));
+    with_table(|t| t.releases.push(root.into_root()));
     PENDING.fetch_add(1, Ordering::AcqRel);
 }
 
