@@ -393,15 +393,13 @@ impl<P> Registry<P> {
     /// of the runtime that may poll (the grace period counts on it).
     #[inline(always)]
     pub unsafe fn with_live_fenced<R>(&self, key: Key, f: impl FnOnce(&P) -> R) -> Option<R> {
-        if !presence::begin_read() {
-            return self.with_live(key, f);
-        }
+        let Some(reading) = presence::begin_read() else { return self.with_live(key, f) };
         if self.writing.load(Ordering::Acquire) {
-            presence::end_read();
+            reading.end();
             return self.with_live(key, f);
         }
         // No writer moves the slots or changes a payload a live key names
-        // until `end_read`: one that starts after the check above waits for
+        // until `Reading::end`: one that starts after the check above waits for
         // this thread's mark (the Dekker pair), and one that finished
         // released its flag (Release) after its change, which the Acquire
         // load above sees. Only the buffer's base and the published length
@@ -415,7 +413,7 @@ impl<P> Registry<P> {
         } else {
             None
         };
-        presence::end_read();
+        reading.end();
         r
     }
 

@@ -248,11 +248,11 @@ pub mod presence {
     /// Marks the calling thread as reading (the reader's side of the
     /// registry's pair, as entering is the entry's side of the exit's):
     /// a plain store, then a compiler fence when `membarrier` pays the
-    /// rest, a full fence otherwise. False when the thread cannot be
+    /// rest, a full fence otherwise. `None` when the thread cannot be
     /// tracked (its thread-locals are gone): it must not read then.
     #[inline(always)]
-    pub fn begin_read() -> bool {
-        let Some(p) = cell() else { return false };
+    pub fn begin_read() -> Option<Reading> {
+        let p = cell()?;
         // SAFETY: as in `set_state`; only this thread writes its cell.
         unsafe { (*p).store((*p).load(Ordering::Relaxed) | READING, Ordering::Relaxed) };
         if ASYMMETRIC.load(Ordering::Relaxed) {
@@ -260,20 +260,27 @@ pub mod presence {
         } else {
             fence(Ordering::SeqCst);
         }
-        true
+        Some(Reading(p))
     }
 
-    /// Ends [`begin_read`]: the reads before it happen before a writer's
-    /// change that waited for it.
-    #[inline(always)]
-    pub fn end_read() {
-        let Some(p) = cell() else { return };
-        // SAFETY: as in `set_state`.
-        unsafe { (*p).store((*p).load(Ordering::Relaxed) & !READING, Ordering::Release) };
+    /// A read begun by [`begin_read`], on this thread's cell (not `Send`:
+    /// it ends on the thread that began it).
+    pub struct Reading(*const AtomicU8);
+
+    impl Reading {
+        /// Ends the read: the reads before it happen before a writer's
+        /// change that waited for it.
+        #[inline(always)]
+        pub fn end(self) {
+            let p = self.0;
+            // SAFETY: this thread's cell (made by `begin_read` on it), which
+            // lives as long as the thread; only this thread writes it.
+            unsafe { (*p).store((*p).load(Ordering::Relaxed) & !READING, Ordering::Release) };
+        }
     }
 
     /// The writer's side: after its flag is set, waits until no other
-    /// thread is between [`begin_read`] and [`end_read`] (a reader's
+    /// thread is between [`begin_read`] and [`Reading::end`] (a reader's
     /// window is a few loads: no allocation, no lock, no OCaml code).
     pub fn wait_for_readers() {
         barrier();
