@@ -92,6 +92,7 @@ pub fn has_work() -> bool {
 /// Releases the registry's queued and retired roots that may go (all of
 /// them once the library has left Open, when no new entry is made),
 /// handing each to `release`; returns how many.
+#[inline(always)]
 pub fn drain(d: Domain<'_>, release: impl FnMut(CallbackRoot)) -> usize {
     let _ = d;
     let how = if lifecycle::is_open() { Reclaim::Ready } else { Reclaim::All };

@@ -591,6 +591,7 @@ impl<P> Registry<P> {
     /// Only a writer that no reader can race: no reader of this slot's key
     /// is in its window (own domain alone, grace period passed, or readers
     /// excluded).
+    #[inline(always)]
     fn release_slot(s: &mut Slots<P>, index: usize, out: &mut Vec<P>) -> usize {
         let slot = &mut s.slots[index];
         slot.state.store(RELEASED, Ordering::Release);
