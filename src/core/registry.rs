@@ -898,9 +898,13 @@ mod tests {
             })
             .collect();
         let mut next = 1u64;
-        for round in 0..ROUNDS {
+        // ROUNDS rounds, and on until the readers have read (a busy
+        // machine may start them late).
+        let mut round = 0;
+        while round < ROUNDS || (reads.load(Ordering::Relaxed) == 0 && round < 100 * ROUNDS) {
+            round += 1;
             let mut made = Vec::new();
-            for _ in 0..200 + round {
+            for _ in 0..200 + round % ROUNDS {
                 let v = next * 7919;
                 next += 1;
                 made.push((r.insert(Checked(Box::new(v))).unwrap(), v));
@@ -943,9 +947,10 @@ mod tests {
         let stop = Arc::new(AtomicBool::new(false));
         let polls: Arc<Vec<AtomicU64>> = Arc::new((0..READERS).map(|_| AtomicU64::new(0)).collect());
         let epoch = Arc::new(AtomicU64::new(0));
+        let reads = Arc::new(AtomicUsize::new(0));
         let readers: Vec<_> = (0..READERS)
             .map(|i| {
-                let (r, keys, stop, polls) = (r.clone(), keys.clone(), stop.clone(), polls.clone());
+                let (r, keys, stop, polls, reads) = (r.clone(), keys.clone(), stop.clone(), polls.clone(), reads.clone());
                 std::thread::spawn(move || {
                     // A reader that panics stops the "collections" waiting.
                     struct Gone<'a>(&'a AtomicU64);
@@ -955,7 +960,6 @@ mod tests {
                         }
                     }
                     let _gone = Gone(&polls[i]);
-                    let mut reads = 0usize;
                     while !stop.load(Ordering::Relaxed) {
                         let snapshot: Vec<(Key, u64)> = keys.read().unwrap().clone();
                         for (k, want) in snapshot {
@@ -963,13 +967,12 @@ mod tests {
                             // the closure only reads.
                             if let Some(v) = unsafe { r.with_live_fenced(k, |p| *p.0) } {
                                 assert_eq!(v, want, "a live key answers with its own payload");
-                                reads += 1;
+                                reads.fetch_add(1, Ordering::Relaxed);
                             }
                             polls[i].fetch_add(1, Ordering::SeqCst); // a poll point
                         }
                         polls[i].fetch_add(1, Ordering::SeqCst);
                     }
-                    reads
                 })
             })
             .collect();
@@ -984,7 +987,11 @@ mod tests {
         };
         let mut next = 1u64;
         let mut released = 0;
-        for round in 0..ROUNDS {
+        // ROUNDS rounds, and on until the readers have read and a drain
+        // has released (a busy machine may start the readers late).
+        let mut round = 0;
+        while round < ROUNDS || ((reads.load(Ordering::Relaxed) == 0 || released == 0) && round < 100 * ROUNDS) {
+            round += 1;
             let mut made = Vec::new();
             for _ in 0..100 + round % 50 {
                 let v = next * 7919;
@@ -1006,8 +1013,10 @@ mod tests {
             }
         }
         stop.store(true, Ordering::Relaxed);
-        let reads: usize = readers.into_iter().map(|t| t.join().unwrap()).sum();
-        assert!(reads > 0, "the readers read live entries");
+        for t in readers {
+            t.join().unwrap();
+        }
+        assert!(reads.load(Ordering::Relaxed) > 0, "the readers read live entries");
         assert!(released > 0, "drains released retired entries after their grace period");
         drop(r.drain());
         let s = r.stats();
