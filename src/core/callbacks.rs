@@ -93,8 +93,7 @@ pub fn has_work() -> bool {
 /// them once the library has left Open, when no new entry is made),
 /// handing each to `release`; returns how many.
 #[inline(always)]
-pub fn drain(d: Domain<'_>, release: impl FnMut(CallbackRoot)) -> usize {
-    let _ = d;
+pub fn drain(_d: Domain<'_>, release: impl FnMut(CallbackRoot)) -> usize {
     let how = if lifecycle::is_open() { Reclaim::Ready } else { Reclaim::All };
     // SAFETY: domain lock held (the token), so no unlocked read of this
     // domain runs, and the readers of other domains are those `readers()`

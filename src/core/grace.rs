@@ -135,7 +135,8 @@ mod tests {
         assert!(!g.ready(12) && g.ready(13), "the next one's mark");
         assert_eq!(g.take_ready(ALL_READY, |t| got.push(t)), 1);
         assert_eq!(got, ["a", "b"]);
-        assert!(g.is_empty() && g.len() == 0);
+        assert!(g.is_empty());
+        assert_eq!(g.len(), 0, "the list is empty too");
     }
 
     #[test]

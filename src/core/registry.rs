@@ -423,11 +423,12 @@ impl<P> Registry<P> {
         if slot.generation.load(Ordering::Relaxed) != generation || slot.state.load(Ordering::Acquire) != LIVE {
             return None;
         }
-        // SAFETY: a live slot's payload is taken out only under the write
-        // lock, and then only when no reader can be reading it: its domain
-        // alone, a grace period passed, or fenced readers excluded
-        // (`drain_with`); a free slot's is written only while no live key
-        // names it (`insert_with`).
+        // A live slot's payload is taken out only under the write lock, and
+        // then only when no reader can be reading it: its domain alone, a
+        // grace period passed, or fenced readers excluded (`drain_with`); a
+        // free slot's is written only while no live key names it
+        // (`insert_with`).
+        // SAFETY: so no writer changes this payload while it is read (above).
         unsafe { (*slot.payload.get()).as_ref() }.map(f)
     }
 
@@ -534,7 +535,8 @@ impl<P> Registry<P> {
     /// # Safety
     /// As [`insert_with`](Self::insert_with): no unlocked read meanwhile.
     pub unsafe fn drain_with(&self, readers: Readers, epoch: impl Fn() -> u64, how: Reclaim, mut release: impl FnMut(P)) -> usize {
-        if how == Reclaim::Ready && !self.has_work(|| if readers == Readers::OwnDomain { ALL_READY } else { epoch() }) {
+        let epoch_now = || if readers == Readers::OwnDomain { ALL_READY } else { epoch() };
+        if how == Reclaim::Ready && !self.has_work(epoch_now) {
             return 0;
         }
         let mut out = self.out.take();
@@ -552,7 +554,7 @@ impl<P> Registry<P> {
             let mut released = 0;
             // Read after the queue was taken: after every invalidation of
             // the keys retired below (`core::grace`).
-            let now = if readers == Readers::OwnDomain { ALL_READY } else { epoch() };
+            let now = epoch_now();
             for key in keys.drain(..) {
                 let (index, generation) = split(key);
                 let slot = &s.slots[index];
@@ -866,6 +868,33 @@ mod tests {
         }
     }
 
+    /// A reader of the fenced-read tests: until `stop`, reads every key of
+    /// a snapshot of `keys` without the lock, checks that each live one
+    /// answers with its own payload, counts it in `reads`, and calls `poll`
+    /// after each read and each pass (the only moments it is outside a
+    /// read).
+    fn read_fenced_until(
+        r: &Registry<Checked>,
+        keys: &std::sync::RwLock<Vec<(Key, u64)>>,
+        stop: &AtomicBool,
+        reads: &AtomicUsize,
+        poll: impl Fn(),
+    ) {
+        while !stop.load(Ordering::Relaxed) {
+            let snapshot: Vec<(Key, u64)> = keys.read().unwrap().clone();
+            for (k, want) in snapshot {
+                // SAFETY: every writer of these tests passes AnyDomain; the
+                // closure only reads.
+                if let Some(v) = unsafe { r.with_live_fenced(k, |p| *p.0) } {
+                    assert_eq!(v, want, "a live key answers with its own payload");
+                    reads.fetch_add(1, Ordering::Relaxed);
+                }
+                poll();
+            }
+            poll();
+        }
+    }
+
     /// The marshaller's path with several domains: threads reading without
     /// the lock (`with_live_fenced`) while others insert (growing the
     /// slots' vector, which moves it), invalidate and drain (dropping the
@@ -882,19 +911,7 @@ mod tests {
         let readers: Vec<_> = (0..READERS)
             .map(|_| {
                 let (r, keys, stop, reads) = (r.clone(), keys.clone(), stop.clone(), reads.clone());
-                std::thread::spawn(move || {
-                    while !stop.load(Ordering::Relaxed) {
-                        let snapshot: Vec<(Key, u64)> = keys.read().unwrap().clone();
-                        for (k, want) in snapshot {
-                            // SAFETY: every writer below passes AnyDomain;
-                            // the closure only reads.
-                            if let Some(v) = unsafe { r.with_live_fenced(k, |p| *p.0) } {
-                                assert_eq!(v, want, "a live key answers with its own payload");
-                                reads.fetch_add(1, Ordering::Relaxed);
-                            }
-                        }
-                    }
-                })
+                std::thread::spawn(move || read_fenced_until(&r, &keys, &stop, &reads, || {}))
             })
             .collect();
         let mut next = 1u64;
@@ -960,19 +977,9 @@ mod tests {
                         }
                     }
                     let _gone = Gone(&polls[i]);
-                    while !stop.load(Ordering::Relaxed) {
-                        let snapshot: Vec<(Key, u64)> = keys.read().unwrap().clone();
-                        for (k, want) in snapshot {
-                            // SAFETY: every writer below passes AnyDomain;
-                            // the closure only reads.
-                            if let Some(v) = unsafe { r.with_live_fenced(k, |p| *p.0) } {
-                                assert_eq!(v, want, "a live key answers with its own payload");
-                                reads.fetch_add(1, Ordering::Relaxed);
-                            }
-                            polls[i].fetch_add(1, Ordering::SeqCst); // a poll point
-                        }
+                    read_fenced_until(&r, &keys, &stop, &reads, || {
                         polls[i].fetch_add(1, Ordering::SeqCst);
-                    }
+                    });
                 })
             })
             .collect();

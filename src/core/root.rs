@@ -53,6 +53,12 @@ extern "C" {
 /// The tag of a global root's cell address (cells are word-aligned).
 const GLOBAL: usize = 1;
 
+/// The cell's address in a root's tagged word (either kind).
+#[inline(always)]
+fn cell_of(word: *mut Value) -> *mut Value {
+    (word as usize & !GLOBAL) as *mut Value
+}
+
 /// One rooted OCaml value; the root goes when this is dropped.
 ///
 /// One word, so that a registry entry stays as small as with a plain
@@ -93,7 +99,7 @@ impl Root {
     /// The cell's address, untagged.
     #[inline(always)]
     fn cell(&self) -> *mut Value {
-        (self.0.as_ptr() as usize & !GLOBAL) as *mut Value
+        cell_of(self.0.as_ptr())
     }
 
     /// The address where the rooted value is kept: stable while `self`
@@ -186,9 +192,9 @@ impl SharedRoot {
     /// while the caller may read it is retired, not deleted).
     #[inline(always)]
     pub unsafe fn get(&self) -> Value {
-        let p = self.0.load(Ordering::Acquire);
+        let cell = cell_of(self.0.load(Ordering::Acquire));
         // SAFETY: a live root's word (precondition); its cell is valid.
-        unsafe { *((p as usize & !GLOBAL) as *const Value) }
+        unsafe { *cell }
     }
 
     /// Makes the root hold `v` in place (boxroot's `modify`, which may move
